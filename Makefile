@@ -1,0 +1,47 @@
+# Every target wraps an npm script; `make test` and `make demo` set up
+# everything they need on a fresh machine (npm packages, Node.js 24 from the
+# npm registry, and the real servers built from Go modules into a cache).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
+
+.PHONY: help deps bins test test-unit test-integration lint format typecheck test-env demo crds dashboards clean-cache
+
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json */package.json
+	npm ci --no-audit --no-fund
+	@touch $@
+
+deps: node_modules/.package-lock.json ## Install npm packages (and Node.js 24) from package-lock.json
+
+bins: ## Build kube-apiserver, etcd, kube-controller-manager, helm and influxd once (cached)
+	hack/ensure-bins.sh >/dev/null
+
+test: deps bins ## Lint, type-check and run every test against real servers
+	npm test
+
+test-unit: deps ## Unit tests only (no servers)
+	npm run test:unit
+
+test-integration: deps bins ## Integration tests only
+	npm run test:integration
+
+lint: deps ## ESLint and Prettier
+	npm run lint
+
+format: deps ## Format and fix lint findings
+	npm run format
+
+typecheck: deps ## tsc --noEmit over the workspace
+	npm run typecheck
+
+test-env: deps bins ## Start the test environment by hand (Ctrl-C stops it)
+	npm run test-env
+
+demo: deps bins ## Run ShelfPulse locally, no cluster needed
+	npm run demo
+
+clean-cache: ## Remove the cached server binaries
+	rm -rf "$${SHELFPULSE_CACHE:-$$HOME/.cache/shelfpulse}"

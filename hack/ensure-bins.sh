@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# Builds the real servers the tests run against (kube-apiserver, etcd,
+# kube-controller-manager, kube-scheduler, helm, influxd) from Go modules, once,
+# into a cache outside the repository keyed by version. Later runs reuse them.
+#
+#   hack/ensure-bins.sh          build what is missing, print the bin directory
+#   SHELFPULSE_CACHE=/some/dir   cache root (default ~/.cache/shelfpulse)
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+CACHE="${SHELFPULSE_CACHE:-$HOME/.cache/shelfpulse}"
+BIN="$CACHE/bin"
+mkdir -p "$BIN" "$CACHE/gobuild"
+
+K8S_VERSION=v1.36.3
+ETCD_VERSION=v3.6.8
+HELM_VERSION=v3.22.0
+HELM_K8S_MINOR=37 # helm v3.22 is built against k8s.io/client-go v0.37
+INFLUXD_VERSION=v1.8.3
+
+log() { printf '[ensure-bins] %s\n' "$*" >&2; }
+
+# Runs a build while printing the elapsed time every 30 s, so a cold build of
+# several minutes is not silent.
+with_progress() {
+  local what="$1"; shift
+  local start=$SECONDS
+  log "building $what (cold builds take minutes; cached afterwards in $BIN)"
+  ( while sleep 30; do log "  … $what: $((SECONDS - start))s"; done ) &
+  local ticker=$!
+  local rc=0
+  "$@" || rc=$?
+  kill "$ticker" 2>/dev/null || true
+  wait "$ticker" 2>/dev/null || true
+  if [ "$rc" -ne 0 ]; then log "FAILED: $what (exit $rc)"; return "$rc"; fi
+  log "built $what in $((SECONDS - start))s"
+}
+
+
+export GOFLAGS="-mod=mod -trimpath" CGO_ENABLED=0 GOTOOLCHAIN=local
+
+k8s_ldflags() {
+  local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+  local flags="-s -w"
+  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+    flags+=" -X $pkg.gitVersion=$K8S_VERSION -X $pkg.gitMajor=1 -X $pkg.gitMinor=$minor"
+    flags+=" -X $pkg.gitTreeState=clean -X $pkg.buildDate=1970-01-01T00:00:00Z"
+  done
+  printf '%s' "$flags"
+}
+
+build_k8s() {
+  local name="$1" pkg="$2"
+  local out="$BIN/$name-$K8S_VERSION"
+  [ -x "$out" ] && return 0
+  with_progress "$name $K8S_VERSION" \
+    bash -c "cd '$HERE/k8s-bins' && go build -ldflags '$(k8s_ldflags)' -o '$out.tmp' '$pkg' && mv '$out.tmp' '$out'"
+}
+
+build_etcd() {
+  local out="$BIN/etcd-$ETCD_VERSION"
+  [ -x "$out" ] && return 0
+  with_progress "etcd $ETCD_VERSION" \
+    bash -c "cd '$HERE/k8s-bins' && go build -ldflags '-s -w' -o '$out.tmp' go.etcd.io/etcd/server/v3 && mv '$out.tmp' '$out'"
+}
+
+build_helm() {
+  local out="$BIN/helm-$HELM_VERSION"
+  [ -x "$out" ] && return 0
+  local ld="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION"
+  for pkg in helm.sh/helm/v3/pkg/lint/rules helm.sh/helm/v3/pkg/chartutil; do
+    ld+=" -X $pkg.k8sVersionMajor=1 -X $pkg.k8sVersionMinor=$HELM_K8S_MINOR"
+  done
+  local tmp="$CACHE/gobuild/helm"
+  with_progress "helm $HELM_VERSION" \
+    bash -c "GOFLAGS=-trimpath GOBIN='$tmp' go install -ldflags '$ld' helm.sh/helm/v3/cmd/helm@$HELM_VERSION && mv '$tmp/helm' '$out'"
+}
+
+build_influxd() {
+  local out="$BIN/influxd-$INFLUXD_VERSION"
+  [ -x "$out" ] && return 0
+  with_progress "influxd $INFLUXD_VERSION" \
+    bash -c "cd '$HERE/influxd-bin' && go build -ldflags '-s -w -X main.version=${INFLUXD_VERSION#v}' -o '$out.tmp' github.com/influxdata/influxdb/cmd/influxd && mv '$out.tmp' '$out'"
+}
+
+link() { ln -sf "$BIN/$1-$2" "$BIN/$1"; }
+
+total=$SECONDS
+build_k8s kube-apiserver k8s.io/kubernetes/cmd/kube-apiserver && link kube-apiserver "$K8S_VERSION"
+build_etcd && link etcd "$ETCD_VERSION"
+build_influxd && link influxd "$INFLUXD_VERSION"
+build_helm && link helm "$HELM_VERSION"
+if [ "${SHELFPULSE_CONTROL_PLANE:-1}" = 1 ]; then
+  build_k8s kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager && link kube-controller-manager "$K8S_VERSION"
+  build_k8s kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler && link kube-scheduler "$K8S_VERSION"
+fi
+log "binaries ready in $BIN ($((SECONDS - total))s)"
+echo "$BIN"

@@ -1,0 +1,109 @@
+// The whole test environment: etcd + kube-apiserver (+ kube-controller-manager
+// when built) and influxd, each on a free loopback port, data in one temporary
+// directory that is removed when the environment stops.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hasBinary } from './bins.ts';
+import { startEtcd, type Etcd } from './etcd.ts';
+import { startInfluxd, type Influxd } from './influxd.ts';
+import { startKubeApiserver, type KubeApiserver } from './kube-apiserver.ts';
+import { startKubeControllerManager } from './kube-controller-manager.ts';
+import type { ManagedProcess } from './managed-process.ts';
+
+/** What tests need to reach the environment; plain data, passed between processes. */
+export interface TestEnvInfo {
+  workDir: string;
+  kube: {
+    server: string;
+    caFile: string;
+    kubeconfig: string;
+    adminToken: string;
+    controllerManager: boolean;
+  };
+  influx: { url: string };
+}
+
+export interface StartOptions {
+  kube?: boolean;
+  influx?: boolean;
+  /** Start kube-controller-manager when its binary is built (default true). */
+  controllerManager?: boolean;
+  log?: (line: string) => void;
+}
+
+interface Parts {
+  etcd?: Etcd | undefined;
+  apiserver?: KubeApiserver | undefined;
+  controllerManager?: ManagedProcess | undefined;
+  influxd?: Influxd | undefined;
+}
+
+export class TestEnv {
+  readonly workDir: string;
+  readonly etcd: Etcd | undefined;
+  readonly apiserver: KubeApiserver | undefined;
+  readonly controllerManager: ManagedProcess | undefined;
+  readonly influxd: Influxd | undefined;
+
+  private constructor(workDir: string, parts: Parts) {
+    this.workDir = workDir;
+    this.etcd = parts.etcd;
+    this.apiserver = parts.apiserver;
+    this.controllerManager = parts.controllerManager;
+    this.influxd = parts.influxd;
+  }
+
+  static async start(options: StartOptions = {}): Promise<TestEnv> {
+    const log = options.log ?? (() => undefined);
+    const workDir = mkdtempSync(join(tmpdir(), 'shelfpulse-env-'));
+    let etcd: Etcd | undefined;
+    let apiserver: KubeApiserver | undefined;
+    let controllerManager: ManagedProcess | undefined;
+    let influxd: Influxd | undefined;
+    try {
+      const influxStarting = options.influx === false ? undefined : startInfluxd(workDir);
+      if (options.kube !== false) {
+        let t = Date.now();
+        etcd = await startEtcd(workDir);
+        log(`etcd ready at ${etcd.url} (${Date.now() - t} ms)`);
+        t = Date.now();
+        apiserver = await startKubeApiserver(workDir, etcd.url);
+        log(`kube-apiserver ready at ${apiserver.server} (${Date.now() - t} ms)`);
+        if (options.controllerManager !== false && hasBinary('kube-controller-manager')) {
+          controllerManager = await startKubeControllerManager(workDir, apiserver);
+          log('kube-controller-manager started');
+        }
+      }
+      influxd = await influxStarting;
+      if (influxd) log(`influxd ready at ${influxd.url}`);
+      return new TestEnv(workDir, { etcd, apiserver, controllerManager, influxd });
+    } catch (error) {
+      await new TestEnv(workDir, { etcd, apiserver, controllerManager, influxd }).stop();
+      throw error;
+    }
+  }
+
+  info(): TestEnvInfo {
+    const api = this.apiserver;
+    return {
+      workDir: this.workDir,
+      kube: {
+        server: api?.server ?? '',
+        caFile: api?.caFile ?? '',
+        kubeconfig: api?.kubeconfig ?? '',
+        adminToken: api?.adminToken ?? '',
+        controllerManager: this.controllerManager !== undefined,
+      },
+      influx: { url: this.influxd?.url ?? '' },
+    };
+  }
+
+  /** Stops every server (the API server before etcd) and removes the data. */
+  async stop(): Promise<void> {
+    await Promise.all([this.controllerManager?.stop(), this.influxd?.stop()]);
+    await this.apiserver?.stop();
+    await this.etcd?.stop();
+    if (!process.env['SHELFPULSE_KEEP_TESTENV']) rmSync(this.workDir, { recursive: true, force: true });
+  }
+}

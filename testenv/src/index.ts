@@ -1,0 +1,14 @@
+export { binary, cacheDir, hasBinary } from './bins.ts';
+export { startEtcd, type Etcd } from './etcd.ts';
+export { Helm } from './helm.ts';
+export { startInfluxd, type Influxd, type InfluxdOptions } from './influxd.ts';
+export { startKubeApiserver, type KubeApiserver } from './kube-apiserver.ts';
+export {
+  kubeconfigYaml,
+  loadKubeConfig,
+  mintServiceAccountKubeconfig,
+  writeKubeconfig,
+} from './kubeconfig.ts';
+export { ManagedProcess } from './managed-process.ts';
+export { freePort } from './ports.ts';
+export { TestEnv, type TestEnvInfo } from './env.ts';

@@ -1,0 +1,58 @@
+// Kubeconfig files for the test API server: one for the admin (a static token in
+// group system:masters) and minted ones for ServiceAccounts (TokenRequest API).
+import { writeFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+
+export interface ClusterAccess {
+  server: string;
+  caFile: string;
+}
+
+export function kubeconfigYaml(access: ClusterAccess, user: string, token: string): string {
+  // JSON is valid YAML; kubectl, helm and client-node all read it.
+  const config = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [
+      { name: 'shelfpulse-test', cluster: { server: access.server, 'certificate-authority': access.caFile } },
+    ],
+    users: [{ name: user, user: { token } }],
+    contexts: [{ name: user, context: { cluster: 'shelfpulse-test', user } }],
+    'current-context': user,
+  };
+  return JSON.stringify(config, null, 2) + '\n';
+}
+
+export function writeKubeconfig(path: string, access: ClusterAccess, user: string, token: string): string {
+  writeFileSync(path, kubeconfigYaml(access, user, token), { mode: 0o600 });
+  return path;
+}
+
+export function loadKubeConfig(path: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(path);
+  return kc;
+}
+
+/**
+ * Writes a kubeconfig that authenticates as `namespace/serviceAccount`, using a
+ * bound token from the TokenRequest API (the ServiceAccount must exist).
+ */
+export async function mintServiceAccountKubeconfig(
+  admin: KubeConfig,
+  access: ClusterAccess,
+  namespace: string,
+  serviceAccount: string,
+  path: string,
+  expirationSeconds = 3600,
+): Promise<string> {
+  const core = admin.makeApiClient(CoreV1Api);
+  const request = await core.createNamespacedServiceAccountToken({
+    name: serviceAccount,
+    namespace,
+    body: { spec: { audiences: [], expirationSeconds } },
+  });
+  const token = request.status?.token;
+  if (!token) throw new Error(`no token issued for ${namespace}/${serviceAccount}`);
+  return writeKubeconfig(path, access, `system:serviceaccount:${namespace}:${serviceAccount}`, token);
+}
