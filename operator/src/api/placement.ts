@@ -1,0 +1,46 @@
+// Where a product sits on the shelf. The position is a tag on every point in
+// InfluxDB, so the retailer can compare interaction by placement.
+import { z } from 'zod';
+
+export const positions = ['eye-level', 'top', 'waist', 'low', 'end-cap', 'checkout'] as const;
+
+export const PositionSchema = z
+  .enum(positions)
+  .describe('Where the product sits: eye-level, top, waist, low, end-cap or checkout.');
+export type Position = z.infer<typeof PositionSchema>;
+
+/** How much more (or less) likely a passing shopper is to handle a product, by position. */
+export const defaultAttractiveness: Record<Position, number> = {
+  'eye-level': 1.0,
+  top: 0.6,
+  waist: 0.8,
+  low: 0.45,
+  'end-cap': 1.4,
+  checkout: 1.1,
+};
+
+const productId = z
+  .string()
+  .min(1)
+  .max(63)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'product ids use letters, digits, ".", "_" and "-"')
+  .describe('The product id the shelf reports at /10341/0/26341.');
+
+export const PlacementSchema = z
+  .object({
+    productId,
+    position: PositionSchema,
+    capacity: z.int().min(1).max(10_000).default(24).describe('Items the shelf holds when full.'),
+    restockThreshold: z
+      .int()
+      .min(0)
+      .max(10_000)
+      .default(6)
+      .describe('Staff restock to capacity when the count falls below this.'),
+  })
+  .refine((p) => p.restockThreshold < p.capacity, {
+    message: 'restockThreshold must be lower than capacity',
+    path: ['restockThreshold'],
+  })
+  .describe('One product on one shelf position.');
+export type Placement = z.infer<typeof PlacementSchema>;
