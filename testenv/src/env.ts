@@ -1,7 +1,7 @@
 // The whole test environment: etcd + kube-apiserver (+ kube-controller-manager
 // when built) and influxd, each on a free loopback port, data in one temporary
 // directory that is removed when the environment stops.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hasBinary } from './bins.ts';
@@ -10,6 +10,35 @@ import { startInfluxd, type Influxd } from './influxd.ts';
 import { startKubeApiserver, type KubeApiserver } from './kube-apiserver.ts';
 import { startKubeControllerManager } from './kube-controller-manager.ts';
 import type { ManagedProcess } from './managed-process.ts';
+
+const workDirPrefix = 'shelfpulse-env-';
+
+/**
+ * A run that was killed cannot clean up after itself (its servers die with it,
+ * through the parent-death signal); the next run removes the data it left.
+ */
+function removeAbandonedWorkDirs(): void {
+  for (const name of readdirSync(tmpdir())) {
+    if (!name.startsWith(workDirPrefix)) continue;
+    const dir = join(tmpdir(), name);
+    try {
+      const owner = Number(readFileSync(join(dir, 'owner.pid'), 'utf8'));
+      if (owner > 0 && isAlive(owner)) continue;
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // Not ours, or still being created: leave it.
+    }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 /** What tests need to reach the environment; plain data, passed between processes. */
 export interface TestEnvInfo {
@@ -56,7 +85,9 @@ export class TestEnv {
 
   static async start(options: StartOptions = {}): Promise<TestEnv> {
     const log = options.log ?? (() => undefined);
-    const workDir = mkdtempSync(join(tmpdir(), 'shelfpulse-env-'));
+    removeAbandonedWorkDirs();
+    const workDir = mkdtempSync(join(tmpdir(), workDirPrefix));
+    writeFileSync(join(workDir, 'owner.pid'), String(process.pid));
     let etcd: Etcd | undefined;
     let apiserver: KubeApiserver | undefined;
     let controllerManager: ManagedProcess | undefined;
