@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the real servers the tests run against (kube-apiserver, etcd,
-# kube-controller-manager, kube-scheduler, helm, influxd) from Go modules, once,
+# kube-controller-manager, kube-scheduler, kwok, helm, influxd) from Go modules, once,
 # into a cache outside the repository keyed by version. Later runs reuse them.
 #
 #   hack/ensure-bins.sh          build what is missing, print the bin directory
@@ -17,6 +17,7 @@ ETCD_VERSION=v3.6.8
 HELM_VERSION=v3.22.0
 HELM_K8S_MINOR=37 # helm v3.22 is built against k8s.io/client-go v0.37
 INFLUXD_VERSION=v1.8.3
+KWOK_VERSION=v0.8.0
 
 log() { printf '[ensure-bins] %s\n' "$*" >&2; }
 
@@ -83,6 +84,31 @@ build_influxd() {
     bash -c "cd '$HERE/influxd-bin' && go build -ldflags '-s -w -X main.version=${INFLUXD_VERSION#v}' -o '$out.tmp' github.com/influxdata/influxdb/cmd/influxd && mv '$out.tmp' '$out'"
 }
 
+# kwok simulates nodes and pod lifecycles (no containers run), so Deployments
+# and StatefulSets report Ready pods. Its own module, not the replace-pinned one.
+build_kwok() {
+  local out="$BIN/kwok-$KWOK_VERSION"
+  [ -x "$out" ] && return 0
+  local tmp="$CACHE/gobuild/kwok"
+  with_progress "kwok $KWOK_VERSION" \
+    bash -c "GOFLAGS=-trimpath GOBIN='$tmp' go install -ldflags '-s -w' sigs.k8s.io/kwok/cmd/kwok@$KWOK_VERSION && mv '$tmp/kwok' '$out'"
+}
+
+# kwok's own "fast" stages (node ready at once, pods ready once scheduled,
+# deleted pods removed), taken from its module at the same version.
+kwok_stages() {
+  local out="$BIN/kwok-stages-$KWOK_VERSION.yaml"
+  [ -s "$out" ] && return 0
+  local dir
+  dir="$(GOFLAGS= go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" | sed -n 's/^\t"Dir": "\(.*\)",$/\1/p')"
+  local stage="$dir/kustomize/stage"
+  { cat "$stage/node/fast/node-initialize.yaml"; echo '---'
+    cat "$stage/pod/fast/pod-ready.yaml"; echo '---'
+    cat "$stage/pod/fast/pod-complete.yaml"; echo '---'
+    cat "$stage/pod/fast/pod-delete.yaml"; } > "$out.tmp"
+  mv "$out.tmp" "$out"
+}
+
 link() { ln -sf "$BIN/$1-$2" "$BIN/$1"; }
 
 total=$SECONDS
@@ -93,6 +119,7 @@ build_helm && link helm "$HELM_VERSION"
 if [ "${SHELFPULSE_CONTROL_PLANE:-1}" = 1 ]; then
   build_k8s kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager && link kube-controller-manager "$K8S_VERSION"
   build_k8s kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler && link kube-scheduler "$K8S_VERSION"
+  build_kwok && link kwok "$KWOK_VERSION" && kwok_stages && link kwok-stages "$KWOK_VERSION.yaml"
 fi
 log "binaries ready in $BIN ($((SECONDS - total))s)"
 echo "$BIN"

@@ -9,6 +9,8 @@ import { startEtcd, type Etcd } from './etcd.ts';
 import { startInfluxd, type Influxd } from './influxd.ts';
 import { startKubeApiserver, type KubeApiserver } from './kube-apiserver.ts';
 import { startKubeControllerManager } from './kube-controller-manager.ts';
+import { startKubeScheduler } from './kube-scheduler.ts';
+import { startKwok } from './kwok.ts';
 import type { ManagedProcess } from './managed-process.ts';
 
 const workDirPrefix = 'shelfpulse-env-';
@@ -49,6 +51,8 @@ export interface TestEnvInfo {
     kubeconfig: string;
     adminToken: string;
     controllerManager: boolean;
+    /** A kwok node exists: pods get scheduled and become Ready. */
+    nodes: boolean;
   };
   influx: { url: string };
 }
@@ -58,6 +62,8 @@ export interface StartOptions {
   influx?: boolean;
   /** Start kube-controller-manager when its binary is built (default true). */
   controllerManager?: boolean;
+  /** Start kube-scheduler and kwok (one fake node) when built, so pods become Ready (default true). */
+  nodes?: boolean;
   log?: (line: string) => void;
 }
 
@@ -65,6 +71,8 @@ interface Parts {
   etcd?: Etcd | undefined;
   apiserver?: KubeApiserver | undefined;
   controllerManager?: ManagedProcess | undefined;
+  scheduler?: ManagedProcess | undefined;
+  kwok?: ManagedProcess | undefined;
   influxd?: Influxd | undefined;
 }
 
@@ -73,6 +81,8 @@ export class TestEnv {
   readonly etcd: Etcd | undefined;
   readonly apiserver: KubeApiserver | undefined;
   readonly controllerManager: ManagedProcess | undefined;
+  readonly scheduler: ManagedProcess | undefined;
+  readonly kwok: ManagedProcess | undefined;
   readonly influxd: Influxd | undefined;
 
   private constructor(workDir: string, parts: Parts) {
@@ -80,6 +90,8 @@ export class TestEnv {
     this.etcd = parts.etcd;
     this.apiserver = parts.apiserver;
     this.controllerManager = parts.controllerManager;
+    this.scheduler = parts.scheduler;
+    this.kwok = parts.kwok;
     this.influxd = parts.influxd;
   }
 
@@ -91,6 +103,8 @@ export class TestEnv {
     let etcd: Etcd | undefined;
     let apiserver: KubeApiserver | undefined;
     let controllerManager: ManagedProcess | undefined;
+    let scheduler: ManagedProcess | undefined;
+    let kwok: ManagedProcess | undefined;
     let influxd: Influxd | undefined;
     try {
       const influxStarting = options.influx === false ? undefined : startInfluxd(workDir);
@@ -105,12 +119,18 @@ export class TestEnv {
           controllerManager = await startKubeControllerManager(workDir, apiserver);
           log('kube-controller-manager started');
         }
+        if (options.nodes !== false && hasBinary('kube-scheduler') && hasBinary('kwok')) {
+          t = Date.now();
+          scheduler = await startKubeScheduler(workDir, apiserver);
+          kwok = await startKwok(workDir, apiserver);
+          log(`kube-scheduler and kwok node ready (${Date.now() - t} ms)`);
+        }
       }
       influxd = await influxStarting;
       if (influxd) log(`influxd ready at ${influxd.url}`);
-      return new TestEnv(workDir, { etcd, apiserver, controllerManager, influxd });
+      return new TestEnv(workDir, { etcd, apiserver, controllerManager, scheduler, kwok, influxd });
     } catch (error) {
-      await new TestEnv(workDir, { etcd, apiserver, controllerManager, influxd }).stop();
+      await new TestEnv(workDir, { etcd, apiserver, controllerManager, scheduler, kwok, influxd }).stop();
       throw error;
     }
   }
@@ -125,6 +145,7 @@ export class TestEnv {
         kubeconfig: api?.kubeconfig ?? '',
         adminToken: api?.adminToken ?? '',
         controllerManager: this.controllerManager !== undefined,
+        nodes: this.kwok !== undefined,
       },
       influx: { url: this.influxd?.url ?? '' },
     };
@@ -132,7 +153,12 @@ export class TestEnv {
 
   /** Stops every server (the API server before etcd) and removes the data. */
   async stop(): Promise<void> {
-    await Promise.all([this.controllerManager?.stop(), this.influxd?.stop()]);
+    await Promise.all([
+      this.controllerManager?.stop(),
+      this.scheduler?.stop(),
+      this.kwok?.stop(),
+      this.influxd?.stop(),
+    ]);
     await this.apiserver?.stop();
     await this.etcd?.stop();
     if (!process.env['SHELFPULSE_KEEP_TESTENV']) rmSync(this.workDir, { recursive: true, force: true });
