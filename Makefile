@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps bins test test-unit test-integration lint format typecheck test-env demo crds dashboards clean-cache
+.PHONY: help deps bins test test-unit test-integration lint format typecheck test-env demo crds dashboards images clean-cache
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,18 @@ test-env: deps bins ## Start the test environment by hand (Ctrl-C stops it)
 
 demo: deps bins ## Run ShelfPulse locally, no cluster needed
 	npm run demo
+
+crds: deps ## Generate crds/ from the zod schemas and copy them into the chart
+	npm run gen:crds
+
+dashboards: deps ## Generate the Grafana dashboards' JSON into the chart
+	npm run gen:dashboards
+
+IMAGE_REGISTRY ?= ghcr.io/shelfpulse
+IMAGE_TAG ?= $(shell grep '^appVersion:' charts/shelfpulse/Chart.yaml | tr -d "\"' " | cut -d: -f2)
+images: ## Build the operator/bridge and simulator/emulator images (needs Docker)
+	docker build -f images/operator/Dockerfile -t $(IMAGE_REGISTRY)/shelfpulse-operator:$(IMAGE_TAG) .
+	docker build -f images/simulator/Dockerfile -t $(IMAGE_REGISTRY)/shelfpulse-simulator:$(IMAGE_TAG) .
 
 clean-cache: ## Remove the cached server binaries
 	rm -rf "$${SHELFPULSE_CACHE:-$$HOME/.cache/shelfpulse}"

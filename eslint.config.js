@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'charts/**', 'crds/**', '**/dist/**'] },
+  { ignores: ['**/node_modules/**', 'charts/shelfpulse/**', 'crds/**', '**/dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

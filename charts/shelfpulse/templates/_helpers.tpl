@@ -39,3 +39,144 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 {{- default "default" .Values.operator.serviceAccount.name }}
 {{- end }}
 {{- end }}
+
+{{/* Labels of one component: the common labels plus app.kubernetes.io/component. */}}
+{{- define "shelfpulse.componentLabels" -}}
+{{ include "shelfpulse.labels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{- define "shelfpulse.componentSelectorLabels" -}}
+{{ include "shelfpulse.selectorLabels" .root }}
+app.kubernetes.io/component: {{ .component }}
+{{- end }}
+
+{{/* registry/repository:tag or @digest; the tag defaults to the chart's appVersion. */}}
+{{- define "shelfpulse.image" -}}
+{{- $image := .image -}}
+{{- $ref := printf "%s/%s" $image.registry $image.repository | trimPrefix "/" -}}
+{{- if $image.digest -}}
+{{- printf "%s@%s" $ref $image.digest -}}
+{{- else -}}
+{{- printf "%s:%s" $ref (default .root.Chart.AppVersion $image.tag) -}}
+{{- end -}}
+{{- end }}
+
+{{/* Pod security context: the chart default merged with a component's override. */}}
+{{- define "shelfpulse.podSecurityContext" -}}
+{{- toYaml (mergeOverwrite (deepCopy .root.Values.podSecurityContext) (default dict .override)) }}
+{{- end }}
+
+{{- define "shelfpulse.containerSecurityContext" -}}
+{{- toYaml .Values.containerSecurityContext }}
+{{- end }}
+
+{{- define "shelfpulse.imagePullSecrets" -}}
+{{- with .Values.imagePullSecrets }}
+imagePullSecrets:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* Scheduling fields of a component's values. */}}
+{{- define "shelfpulse.scheduling" -}}
+{{- with .nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- end }}
+
+{{/* ServiceAccount of the bridge. */}}
+{{- define "shelfpulse.bridge.serviceAccountName" -}}
+{{- if .Values.bridge.serviceAccount.create }}
+{{- default (printf "%s-bridge" (include "shelfpulse.fullname" .)) .Values.bridge.serviceAccount.name }}
+{{- else }}
+{{- default "default" .Values.bridge.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* Whether the device-cloud emulator runs: on, unless a hosted device cloud is configured. */}}
+{{- define "shelfpulse.emulator.enabled" -}}
+{{- if and .Values.deviceCloud.emulator.enabled (not (and .Values.deviceCloud.external.apiUrl .Values.deviceCloud.external.existingSecret)) -}}
+true
+{{- end -}}
+{{- end }}
+
+{{/* Device Management API URL the operator and bridge use. */}}
+{{- define "shelfpulse.deviceCloud.url" -}}
+{{- if include "shelfpulse.emulator.enabled" . -}}
+{{- printf "http://%s-device-cloud.%s.svc:%v" (include "shelfpulse.fullname" .) .Release.Namespace .Values.deviceCloud.emulator.service.httpPort -}}
+{{- else -}}
+{{- .Values.deviceCloud.external.apiUrl -}}
+{{- end -}}
+{{- end }}
+
+{{/* Secret holding the device-cloud API key (key: the apiKeyKey). */}}
+{{- define "shelfpulse.deviceCloud.secretName" -}}
+{{- if include "shelfpulse.emulator.enabled" . -}}
+{{- printf "%s-device-cloud" (include "shelfpulse.fullname" .) -}}
+{{- else -}}
+{{- .Values.deviceCloud.external.existingSecret -}}
+{{- end -}}
+{{- end }}
+
+{{/* Secret with the InfluxDB users (writer-user, writer-password, reader-user, reader-password …). */}}
+{{- define "shelfpulse.influxdb.secretName" -}}
+{{- if .Values.influxdb.enabled -}}
+{{- default (printf "%s-influxdb" (include "shelfpulse.fullname" .)) .Values.influxdb.auth.existingSecret -}}
+{{- else -}}
+{{- .Values.externalInfluxdb.existingSecret -}}
+{{- end -}}
+{{- end }}
+
+{{- define "shelfpulse.influxdb.url" -}}
+{{- if .Values.influxdb.enabled -}}
+{{- printf "http://%s-influxdb.%s.svc:%v" (include "shelfpulse.fullname" .) .Release.Namespace .Values.influxdb.service.port -}}
+{{- else -}}
+{{- .Values.externalInfluxdb.url -}}
+{{- end -}}
+{{- end }}
+
+{{- define "shelfpulse.influxdb.database" -}}
+{{- if .Values.influxdb.enabled }}{{ .Values.influxdb.database }}{{ else }}{{ .Values.externalInfluxdb.database }}{{ end -}}
+{{- end }}
+
+{{- define "shelfpulse.grafana.secretName" -}}
+{{- default (printf "%s-grafana" (include "shelfpulse.fullname" .)) .Values.grafana.admin.existingSecret -}}
+{{- end }}
+
+{{/*
+A generated secret value that survives upgrades: the value already in the
+cluster (lookup) if there is one, else a new random one. Args: root, name, key.
+*/}}
+{{- define "shelfpulse.generatedSecretValue" -}}
+{{- $existing := lookup "v1" "Secret" .root.Release.Namespace .name -}}
+{{- if and $existing (hasKey (default dict $existing.data) .key) -}}
+{{- index $existing.data .key -}}
+{{- else -}}
+{{- randAlphaNum 32 | b64enc -}}
+{{- end -}}
+{{- end }}
+
+{{/* Grafana's path prefix ("" or "/grafana"). */}}
+{{- define "shelfpulse.grafana.subPath" -}}
+{{- .Values.grafana.subPath | trimSuffix "/" -}}
+{{- end }}
+
+{{- define "shelfpulse.grafana.rootUrl" -}}
+{{- if .Values.grafana.rootUrl -}}
+{{- .Values.grafana.rootUrl -}}
+{{- else if and .Values.grafana.ingress.enabled .Values.grafana.ingress.hosts -}}
+{{- printf "%s://%s%s/" (ternary "https" "http" (gt (len .Values.grafana.ingress.tls) 0)) (first .Values.grafana.ingress.hosts) (include "shelfpulse.grafana.subPath" .) -}}
+{{- else -}}
+{{- printf "%%(protocol)s://%%(domain)s:%%(http_port)s%s/" (include "shelfpulse.grafana.subPath" .) -}}
+{{- end -}}
+{{- end }}

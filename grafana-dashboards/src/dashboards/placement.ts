@@ -1,0 +1,43 @@
+// Dashboard 4: the retailer's question — does placement (eye level, low, end
+// cap…) change how often a product is handled, and how often it is taken?
+import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
+import { shelfpulseDashboard } from '../dashboard-base.ts';
+import { InfluxTargetBuilder } from '../influx-target.ts';
+import { ident, select } from '../influxql.ts';
+import { shelfEvent } from '../measurements.ts';
+import { kindIs, shelfFilters } from '../panel-query.ts';
+import { putbackRatioQuery } from './putback-ratio.ts';
+
+export const interactionsByPositionQuery = select(`sum(${ident(shelfEvent.field)})`)
+  .from(shelfEvent.measurement)
+  .where(kindIs('pickup', 'putback'), ...shelfFilters())
+  .groupByTags('position', 'kind');
+
+export const putbackRatioByPositionQuery = putbackRatioQuery(['position']);
+
+export function placement() {
+  return shelfpulseDashboard({
+    uid: 'shelfpulse-placement',
+    title: 'ShelfPulse / Interaction by placement',
+    description: 'Items picked up and put back by shelf position, and the put-back ratio per position.',
+  })
+    .withPanel(
+      new BarGauge()
+        .title('Items handled by position')
+        .height(10)
+        .span(12)
+        .withTarget(
+          new InfluxTargetBuilder(interactionsByPositionQuery).refId('A').alias('$tag_position $tag_kind'),
+        ),
+    )
+    .withPanel(
+      new BarGauge()
+        .title('Put-back ratio by position')
+        .unit('percentunit')
+        .min(0)
+        .max(1)
+        .height(10)
+        .span(12)
+        .withTarget(new InfluxTargetBuilder(putbackRatioByPositionQuery).refId('A').alias('$tag_position')),
+    );
+}

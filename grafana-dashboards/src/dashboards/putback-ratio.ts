@@ -1,0 +1,61 @@
+// Dashboard 3: the put-back ratio — items handled but not taken — per product.
+// InfluxQL has no conditional aggregation, so two subqueries name their sums
+// `pickup` and `putback` and the outer query divides them. Each subquery also
+// yields the other field as 0: InfluxDB 1.x takes the outer query's fields
+// from the first subquery only, so both must carry both.
+import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
+import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { shelfpulseDashboard } from '../dashboard-base.ts';
+import { InfluxTargetBuilder } from '../influx-target.ts';
+import { ident, select, type Select } from '../influxql.ts';
+import { shelfEvent } from '../measurements.ts';
+import { kindIs, shelfFilters } from '../panel-query.ts';
+
+/** put-back items / pick-up items, grouped by `tags` (and by time when `interval` is given). */
+export function putbackRatioQuery(tags: string[], interval?: string): Select {
+  const sumOf = (kind: 'pickup' | 'putback') => {
+    const other = kind === 'pickup' ? 'putback' : 'pickup';
+    const items = `sum(${ident(shelfEvent.field)})`;
+    const inner = select(`${items} AS ${ident(kind)}`, `${items} * 0 AS ${ident(other)}`)
+      .from(shelfEvent.measurement)
+      .where(kindIs(kind), ...shelfFilters());
+    if (interval) inner.groupByTime(interval);
+    return inner.groupByTags(...tags);
+  };
+  const outer = select(`sum("putback") / sum("pickup") AS "ratio"`)
+    .fromSubquery(sumOf('pickup'))
+    .fromSubquery(sumOf('putback'))
+    .whereTimeFilter();
+  if (interval) outer.groupByTime(interval);
+  return outer.groupByTags(...tags);
+}
+
+export const putbackRatioByProductQuery = putbackRatioQuery(['product_id']);
+export const putbackRatioOverTimeQuery = putbackRatioQuery(['product_id'], '$__interval');
+
+export function putbackRatio() {
+  return shelfpulseDashboard({
+    uid: 'shelfpulse-putback-ratio',
+    title: 'ShelfPulse / Put-back ratio',
+    description: 'Share of picked-up items that went back on the shelf: handled but not taken.',
+  })
+    .withPanel(
+      new BarGauge()
+        .title('Put-back ratio per product (time range)')
+        .unit('percentunit')
+        .min(0)
+        .max(1)
+        .height(8)
+        .span(24)
+        .withTarget(new InfluxTargetBuilder(putbackRatioByProductQuery).refId('A').alias('$tag_product_id')),
+    )
+    .withPanel(
+      new TimeSeries()
+        .title('Put-back ratio over time')
+        .unit('percentunit')
+        .interval('5m')
+        .height(10)
+        .span(24)
+        .withTarget(new InfluxTargetBuilder(putbackRatioOverTimeQuery).refId('A').alias('$tag_product_id')),
+    );
+}

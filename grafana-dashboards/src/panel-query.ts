@@ -1,0 +1,17 @@
+// Shared query fragments for the dashboards.
+import { tagIn, tagMatchesVariable } from './influxql.ts';
+import { shelfEvent } from './measurements.ts';
+import { filterConditions } from './variables.ts';
+
+/** Every variable filter plus the time range. */
+export function shelfFilters(): string[] {
+  return [...filterConditions(), '$timeFilter'];
+}
+
+export function kindIs(...kinds: (typeof shelfEvent.kinds)[number][]): string {
+  return tagIn(shelfEvent.kindTag, kinds);
+}
+
+export function fleetFilter(): string {
+  return tagMatchesVariable('fleet', 'fleet');
+}

@@ -1,0 +1,270 @@
+// Every panel of every generated dashboard: its InfluxQL, interpolated as
+// Grafana would ($timeFilter, $__interval, variables), runs against the real
+// influxd and returns series whose values agree with the ground truth of the
+// data source. Tolerance: none — counts and sums must be equal, ratios equal to
+// 1e-9; with a source that stamps points on arrival (exactTimestamps false),
+// per-bucket comparisons give way to totals over the range.
+import type { Dashboard, Panel } from '@grafana/grafana-foundation-sdk/dashboard';
+import { beforeAll, describe, expect, inject, it } from 'vitest';
+import { intervalMs, interpolate, type QueryContext } from '../../src/grafana-interpolation.ts';
+import { buildDashboards } from '../../src/index.ts';
+import type { InfluxTarget } from '../../src/influx-target.ts';
+import { allValue } from '../../src/variables.ts';
+import * as expected from './expected.ts';
+import type { DataSource, GroundTruth } from './ground-truth.ts';
+import { byTags, runInfluxQL, type Series } from './influx-query.ts';
+import { scenarioSource } from './scenario.ts';
+
+const env = inject('testenv');
+const db = `dashboards_panels_${process.pid}`;
+/** Switch to a pipeline source (shelf-sim → device cloud → bridge) here. */
+const source: DataSource = scenarioSource;
+
+/** Store s-01 only, three products; aisle and fleet "All". The s-02 shelf must not count. */
+const selection: expected.Selection = { stores: ['s-01'], products: ['cola', 'chips', 'soap'] };
+const variables: QueryContext['variables'] = {
+  store: { values: selection.stores, multi: true },
+  aisle: { values: [], multi: true, all: true, allValue },
+  fleet: { values: [], multi: true, all: true, allValue },
+  product: { values: selection.products, multi: true },
+};
+
+interface Check {
+  truth: GroundTruth;
+  series: Series[];
+  intervalMs: number;
+}
+
+const sum = (values: readonly (number | null | undefined)[]) =>
+  values.reduce<number>((a, v) => a + (v ?? 0), 0);
+const key = (...parts: string[]) => parts.join('/');
+
+function expectPoints(
+  actual: [number, number | null][] | undefined,
+  wanted: expected.Point[],
+  truth: GroundTruth,
+): void {
+  expect(actual, 'series missing').toBeDefined();
+  if (truth.exactTimestamps) expect(actual).toEqual(wanted);
+  expect(sum(actual!.map(([, v]) => v))).toBeCloseTo(sum(wanted.map(([, v]) => v)), 9);
+}
+
+function expectRatios(actual: Map<string, [number, number | null][]>, wanted: Map<string, number>): void {
+  expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+  for (const [k, ratio] of wanted) expect(actual.get(k)?.[0]?.[1], k).toBeCloseTo(ratio, 9);
+}
+
+/** Per bucket (b ≥ 1): non_negative_difference of the bucket values, scaled by `per`. */
+function differences(values: (number | undefined)[], starts: number[], per = 1): expected.Point[] {
+  return expected.nonNegativeDifference(starts, values).map(([t, v]) => [t, v / per]);
+}
+
+const checks: Record<string, (c: Check) => void> = {
+  'Product activity': ({ truth, series }) => {
+    const actual = byTags(series, 'product_id');
+    const wanted = expected.productActivity(truth);
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    for (const [product, points] of wanted) expectPoints(actual.get(product), points, truth);
+  },
+  'Pick-ups and put-backs per minute': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'product_id', 'kind');
+    const wanted = expected.itemsPerBucket(truth, selection, ['pickup', 'putback'], intervalMs, (i) =>
+      key(i.shelf.product_id, i.kind),
+    );
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    const perMinute = 60_000 / intervalMs;
+    for (const [k, points] of wanted)
+      expectPoints(
+        actual.get(k),
+        points.map(([t, v]) => [t, v * perMinute]),
+        truth,
+      );
+  },
+  'Put-back ratio per product (time range)': ({ truth, series }) =>
+    expectRatios(
+      byTags(series, 'product_id'),
+      expected.putbackRatio(truth, selection, (i) => i.shelf.product_id),
+    ),
+  'Put-back ratio over time': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'product_id');
+    const picked = expected.itemsPerBucket(
+      truth,
+      selection,
+      ['pickup'],
+      intervalMs,
+      (i) => i.shelf.product_id,
+    );
+    const putBack = expected.itemsPerBucket(
+      truth,
+      selection,
+      ['putback'],
+      intervalMs,
+      (i) => i.shelf.product_id,
+    );
+    expect([...actual.keys()].sort()).toEqual([...picked.keys()].sort());
+    if (!truth.exactTimestamps) return;
+    for (const [product, points] of picked) {
+      const wanted = points
+        .filter(([, v]) => v > 0)
+        .map(([t, v]) => [t, (putBack.get(product)?.find(([u]) => u === t)?.[1] ?? 0) / v]);
+      const got = actual.get(product)!.filter(([, v]) => v !== null);
+      expect(got.map(([t]) => t)).toEqual(wanted.map(([t]) => t));
+      got.forEach(([, v], i) => expect(v).toBeCloseTo(wanted[i]![1]!, 9));
+    }
+  },
+  'Items handled by position': ({ truth, series }) => {
+    const actual = byTags(series, 'position', 'kind');
+    const wanted = expected.itemsBy(truth, selection, ['pickup', 'putback'], (i) =>
+      key(i.shelf.position, i.kind),
+    );
+    expect(new Map([...actual].map(([k, rows]) => [k, rows[0]?.[1]]))).toEqual(wanted);
+  },
+  'Put-back ratio by position': ({ truth, series }) =>
+    expectRatios(
+      byTags(series, 'position'),
+      expected.putbackRatio(truth, selection, (i) => i.shelf.position),
+    ),
+  'Empty shelves': ({ truth, series }) => {
+    const empty = [...expected.finalCounts(truth, selection).values()].filter((count) => count === 0).length;
+    expect(empty).toBeGreaterThan(0);
+    expect(series[0]?.values[0]?.[1]).toBe(empty);
+  },
+  'Stock per shelf': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'device_id');
+    const wanted = expected.stockPerShelf(truth, selection, intervalMs);
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    for (const [device, points] of wanted) {
+      if (truth.exactTimestamps) expect(actual.get(device)).toEqual(points);
+      expect(actual.get(device)!.at(-1)?.[1]).toBe(expected.finalCounts(truth, selection).get(device));
+    }
+  },
+  'Restocks per product': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'product_id');
+    const wanted = expected.itemsPerBucket(
+      truth,
+      selection,
+      ['restock'],
+      intervalMs,
+      (i) => i.shelf.product_id,
+      () => 1,
+    );
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    for (const [product, points] of wanted) expectPoints(actual.get(product), points, truth);
+  },
+  'Devices registered': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'fleet');
+    const wanted = expected.reportPerBucket(
+      truth,
+      truth.fleetReports,
+      intervalMs,
+      (r) => r.fleet,
+      (r) => r.devices_registered,
+      'last',
+    );
+    const starts = expected.bucketStarts(truth, intervalMs);
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    for (const [fleet, values] of wanted) {
+      const filled = expected.fillPrevious(values);
+      const points = starts.flatMap((t, i): expected.Point[] =>
+        filled[i] === undefined ? [] : [[t, filled[i]!]],
+      );
+      if (truth.exactTimestamps) expect(actual.get(fleet)).toEqual(points);
+      expect(actual.get(fleet)!.at(-1)?.[1]).toBe(points.at(-1)?.[1]);
+    }
+  },
+  'Notification rate': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'fleet');
+    const starts = expected.bucketStarts(truth, intervalMs);
+    const wanted = expected.reportPerBucket(
+      truth,
+      truth.fleetReports,
+      intervalMs,
+      (r) => r.fleet,
+      (r) => r.notifications_total,
+      'max',
+    );
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    for (const [fleet, values] of wanted) {
+      const rates = actual.get(fleet)!.filter(([, v]) => v !== null);
+      const points = differences(values, starts, intervalMs / 1000);
+      if (truth.exactTimestamps) expect(rates.map(([t]) => t)).toEqual(points.map(([t]) => t));
+      // The rates integrate to the notifications counted between the first and the last report.
+      const defined = values.filter((v) => v !== undefined);
+      expect(sum(rates.map(([, v]) => v)) * (intervalMs / 1000)).toBeCloseTo(
+        defined.at(-1)! - defined[0]!,
+        6,
+      );
+    }
+  },
+  'Bridge write errors': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'pod', 'sink');
+    const starts = expected.bucketStarts(truth, intervalMs);
+    const wanted = expected.reportPerBucket(
+      truth,
+      truth.sinkReports,
+      intervalMs,
+      (r) => key(r.pod, r.sink),
+      (r) => r.write_errors_total,
+      'max',
+    );
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    for (const [k, values] of wanted) expectPoints(actual.get(k), differences(values, starts), truth);
+  },
+  'Bridge buffer depth': ({ truth, series, intervalMs }) => {
+    const actual = byTags(series, 'pod', 'sink');
+    const wanted = expected.reportPerBucket(
+      truth,
+      truth.sinkReports,
+      intervalMs,
+      (r) => key(r.pod, r.sink),
+      (r) => r.buffer_depth,
+      'max',
+    );
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    for (const [k, values] of wanted) {
+      expect(Math.max(...actual.get(k)!.map(([, v]) => v ?? 0))).toBe(Math.max(...values.map((v) => v ?? 0)));
+      if (truth.exactTimestamps)
+        expect(actual.get(k)!.map(([, v]) => v)).toEqual(
+          expected.fillPrevious(values).filter((v) => v !== undefined),
+        );
+    }
+  },
+};
+
+const panels: { dashboard: string; panel: Panel; target: InfluxTarget }[] = Object.entries(
+  buildDashboards(),
+).flatMap(([name, dashboard]: [string, Dashboard]) =>
+  (dashboard.panels ?? []).flatMap((panel) =>
+    'targets' in panel
+      ? (panel.targets ?? []).map((target) => ({ dashboard: name, panel, target: target as InfluxTarget }))
+      : [],
+  ),
+);
+
+describe('dashboard panels against the real InfluxDB', () => {
+  let truth: GroundTruth;
+  beforeAll(async () => {
+    truth = await source({ url: env.influx.url, db });
+  });
+
+  it('has a ground-truth check for every panel', () => {
+    expect(panels.map((p) => p.panel.title).sort()).toEqual(Object.keys(checks).sort());
+  });
+
+  it.each(panels.map((p) => [`${p.dashboard} / ${p.panel.title}`, p] as const))(
+    '%s',
+    async (_, { panel, target }) => {
+      const context: QueryContext = {
+        fromMs: truth.fromMs,
+        toMs: truth.toMs,
+        minInterval: panel.interval,
+        variables,
+      };
+      const query = interpolate(target.query, context);
+      expect(query, 'a macro or variable was left').not.toMatch(/\$\w|\$\{/);
+      const series = await runInfluxQL(env.influx.url, db, query);
+      expect(series.length).toBeGreaterThan(0);
+      checks[panel.title!]!({ truth, series, intervalMs: intervalMs(context) });
+    },
+  );
+});
