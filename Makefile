@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps bins test test-unit test-integration lint format typecheck test-env demo crds dashboards images clean-cache
+.PHONY: help deps bins test test-unit test-integration lint format typecheck test-env demo up crds dashboards images clean-cache
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ test-env: deps bins ## Start the test environment by hand (Ctrl-C stops it)
 
 demo: deps bins ## Run ShelfPulse locally, no cluster needed
 	npm run demo
+
+up: ## With Docker and kind: create a cluster, load the images, install the chart and an example fleet
+	scripts/up.sh
 
 crds: deps ## Generate crds/ from the zod schemas and copy them into the chart
 	npm run gen:crds
