@@ -1,0 +1,102 @@
+// The operator's configuration, from the environment, validated at start-up.
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+
+export const OperatorConfigSchema = z.object({
+  /** Kubeconfig file; unset means in-cluster (or ~/.kube/config). */
+  kubeconfig: z.string().optional(),
+  namespace: z
+    .string()
+    .min(1)
+    .default('shelfpulse')
+    .describe('Namespace of the operator (its Lease lives there).'),
+  watchNamespace: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Reconcile only this namespace (a namespaced install); unset means all namespaces.'),
+  identity: z
+    .string()
+    .min(1)
+    .default(`${hostname()}-${process.pid}`)
+    .describe('This replica in leader election.'),
+  listenHost: z.string().default('127.0.0.1'),
+  listenPort: z.coerce.number().int().min(0).max(65_535).default(8080),
+  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+  leaderElection: z.coerce.boolean().default(true),
+  leaseName: z.string().default('shelfpulse-operator'),
+  leaseDurationMs: ms(15_000),
+  renewDeadlineMs: ms(10_000),
+  retryPeriodMs: ms(2_000),
+  resyncMs: ms(300_000),
+  watchTimeoutSeconds: z.coerce.number().int().min(1).default(300),
+  watchSilenceMs: ms(330_000),
+  workers: z.coerce.number().int().min(1).max(64).default(4),
+  /** How often a healthy fleet re-checks the device cloud for new devices. */
+  subscriptionResyncMs: ms(30_000),
+  /** How long fleets of one device cloud share one listing of its registered devices. */
+  deviceListMaxAgeMs: z.coerce.number().int().min(0).default(5_000),
+  /** How often a MetricSink is checked again. */
+  sinkCheckMs: ms(60_000),
+  simulatorImage: z.string().min(1).default('ghcr.io/shelfpulse/shelfpulse:0.1.0'),
+  lwm2mHost: z
+    .string()
+    .min(1)
+    .default('127.0.0.1')
+    .describe('LwM2M server (device cloud) host the simulators register with.'),
+  lwm2mPort: z.coerce.number().int().min(1).max(65_535).default(5683),
+  deviceCloudUrl: z.url().optional().describe('Default device-cloud API URL of fleets that name none.'),
+  deviceCloudApiKey: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Default device-cloud API key (from a Secret via env).'),
+});
+export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;
+export type OperatorConfigInput = z.input<typeof OperatorConfigSchema>;
+
+const envNames: Record<keyof OperatorConfig, string> = {
+  kubeconfig: 'KUBECONFIG',
+  namespace: 'SHELFPULSE_NAMESPACE',
+  watchNamespace: 'SHELFPULSE_WATCH_NAMESPACE',
+  identity: 'SHELFPULSE_POD_NAME',
+  listenHost: 'SHELFPULSE_LISTEN_HOST',
+  listenPort: 'SHELFPULSE_LISTEN_PORT',
+  logLevel: 'SHELFPULSE_LOG_LEVEL',
+  leaderElection: 'SHELFPULSE_LEADER_ELECTION',
+  leaseName: 'SHELFPULSE_LEASE_NAME',
+  leaseDurationMs: 'SHELFPULSE_LEASE_DURATION_MS',
+  renewDeadlineMs: 'SHELFPULSE_RENEW_DEADLINE_MS',
+  retryPeriodMs: 'SHELFPULSE_RETRY_PERIOD_MS',
+  resyncMs: 'SHELFPULSE_RESYNC_MS',
+  watchTimeoutSeconds: 'SHELFPULSE_WATCH_TIMEOUT_SECONDS',
+  watchSilenceMs: 'SHELFPULSE_WATCH_SILENCE_MS',
+  workers: 'SHELFPULSE_WORKERS',
+  subscriptionResyncMs: 'SHELFPULSE_SUBSCRIPTION_RESYNC_MS',
+  deviceListMaxAgeMs: 'SHELFPULSE_DEVICE_LIST_MAX_AGE_MS',
+  sinkCheckMs: 'SHELFPULSE_SINK_CHECK_MS',
+  simulatorImage: 'SHELFPULSE_SIMULATOR_IMAGE',
+  lwm2mHost: 'SHELFPULSE_LWM2M_HOST',
+  lwm2mPort: 'SHELFPULSE_LWM2M_PORT',
+  deviceCloudUrl: 'SHELFPULSE_DEVICE_CLOUD_URL',
+  deviceCloudApiKey: 'SHELFPULSE_DEVICE_CLOUD_API_KEY',
+};
+
+/** Reads the configuration from the environment; a bad value is one error naming the variable. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
+  const input: Record<string, unknown> = {};
+  for (const [field, name] of Object.entries(envNames)) {
+    const value = env[name];
+    if (value !== undefined && value !== '')
+      input[field] = field === 'leaderElection' ? value !== 'false' : value;
+  }
+  const parsed = OperatorConfigSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const field = String(issue.path[0]) as keyof OperatorConfig;
+    throw new Error(`invalid configuration: ${envNames[field] ?? field}: ${issue.message}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,157 @@
+// DeviceCloud through the official mbed-cloud-sdk. Pre-subscriptions and the
+// device list go through ConnectApi; per-resource subscriptions go through the
+// SDK's REST layer (SubscriptionsApi), because ConnectApi.addResourceSubscription
+// opens a long-poll notification channel first, and the notification channel
+// belongs to the bridge, not to the operator.
+import { createRequire } from 'node:module';
+import { ConnectApi } from 'mbed-cloud-sdk';
+import {
+  DeviceCloudError,
+  type DeviceCloud,
+  type DeviceCloudConnection,
+  type Presubscription,
+  type RegisteredDevice,
+} from './device-cloud.ts';
+
+type Callback<T> = (error: unknown, data: T) => void;
+interface SubscriptionsApi {
+  addResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
+  deleteResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
+  getEndpointSubscriptions(deviceId: string, cb: Callback<unknown>): void;
+}
+const require = createRequire(import.meta.url);
+const mds = require('mbed-cloud-sdk/lib/legacy/_api/mds.js') as {
+  SubscriptionsApi: new (options: { apiKey: string; host: string }) => SubscriptionsApi;
+};
+
+export class MbedSdkDeviceCloud implements DeviceCloud {
+  private readonly connect: ConnectApi;
+  private readonly subscriptions: SubscriptionsApi;
+  private readonly url: string;
+
+  constructor(connection: DeviceCloudConnection) {
+    const options = { apiKey: connection.apiKey, host: connection.apiUrl.replace(/\/$/, '') };
+    this.url = options.host;
+    this.connect = new ConnectApi({ ...options, autostartNotifications: false, skipCleanup: true });
+    this.subscriptions = new mds.SubscriptionsApi(options);
+  }
+
+  async listPresubscriptions(): Promise<Presubscription[]> {
+    const entries = await this.call(() => this.connect.listPresubscriptions());
+    return entries.map((e) => ({
+      endpointName: e.deviceId,
+      endpointType: e.deviceType,
+      resourcePaths: e.resourcePaths,
+    }));
+  }
+
+  async updatePresubscriptions(entries: Presubscription[]): Promise<void> {
+    await this.call(() =>
+      this.connect.updatePresubscriptions(
+        entries.map((e) => ({
+          ...(e.endpointName ? { deviceId: e.endpointName } : {}),
+          ...(e.endpointType ? { deviceType: e.endpointType } : {}),
+          ...(e.resourcePaths?.length ? { resourcePaths: e.resourcePaths } : {}),
+        })),
+      ),
+    );
+  }
+
+  async listRegisteredDevices(): Promise<RegisteredDevice[]> {
+    const devices: RegisteredDevice[] = [];
+    let after: string | undefined;
+    for (;;) {
+      const page = await this.call(() =>
+        this.connect.listConnectedDevices({ limit: 1000, ...(after ? { after } : {}) }),
+      );
+      for (const d of page.data) {
+        devices.push({ id: d.id, endpointName: d.alias ?? d.name ?? d.id, endpointType: d.deviceType });
+      }
+      if (!page.hasMore || page.data.length === 0) return devices;
+      after = page.data[page.data.length - 1]!.id;
+    }
+  }
+
+  async listSubscriptions(deviceId: string): Promise<string[]> {
+    const text = await this.callback<unknown>(
+      (cb) => this.subscriptions.getEndpointSubscriptions(deviceId, cb),
+      [404],
+    );
+    if (typeof text !== 'string') return [];
+    return text
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .map((l) => (l.startsWith('/') ? l : `/${l}`));
+  }
+
+  async subscribe(deviceId: string, resourcePath: string): Promise<void> {
+    await this.callback((cb) =>
+      this.subscriptions.addResourceSubscription(deviceId, trimSlash(resourcePath), cb),
+    );
+  }
+
+  async unsubscribe(deviceId: string, resourcePath: string): Promise<void> {
+    await this.callback(
+      (cb) => this.subscriptions.deleteResourceSubscription(deviceId, trimSlash(resourcePath), cb),
+      [404],
+    );
+  }
+
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw this.classify(error);
+    }
+  }
+
+  /** Runs a callback-style SDK call; listed status codes count as "nothing there". */
+  private callback<T>(fn: (cb: Callback<T>) => void, nothingThere: number[] = []): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
+      fn((error, data) => {
+        if (!error) return resolve(data);
+        if (nothingThere.includes(statusOf(error) ?? -1)) return resolve(undefined);
+        reject(this.classify(error));
+      });
+    });
+  }
+
+  private classify(error: unknown): DeviceCloudError {
+    const status = statusOf(error);
+    const detail = (error as { message?: string }).message ?? String(error);
+    if (status === 401 || status === 403) {
+      return new DeviceCloudError(
+        'DeviceCloudUnauthorized',
+        `the device cloud at ${this.url} refused the API key (${status})`,
+        {
+          cause: error,
+        },
+      );
+    }
+    if (status === undefined || status === 0 || status >= 502) {
+      return new DeviceCloudError(
+        'DeviceCloudUnreachable',
+        `the device cloud at ${this.url} is unreachable: ${detail}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    return new DeviceCloudError(
+      'DeviceCloudError',
+      `the device cloud at ${this.url} answered ${status}: ${detail}`,
+      {
+        cause: error,
+      },
+    );
+  }
+}
+
+function statusOf(error: unknown): number | undefined {
+  const e = error as { code?: unknown; status?: unknown; details?: { code?: unknown } };
+  for (const v of [e.code, e.status, e.details?.code]) if (typeof v === 'number') return v;
+  return undefined;
+}
+
+const trimSlash = (p: string): string => p.replace(/^\//, '');

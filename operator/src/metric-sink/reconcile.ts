@@ -1,0 +1,104 @@
+// Reconciles one MetricSink: credentials from its Secret → probe InfluxDB
+// (creating the 1.x database where allowed) → status and the Ready condition.
+// pointsWritten/pointsDropped belong to the bridge's field manager and are
+// left alone here.
+import { apiVersion } from '../api/group.ts';
+import {
+  MetricSinkSpecSchema,
+  type MetricSink,
+  type MetricSinkStatus,
+  type SinkReason,
+} from '../api/metric-sink.ts';
+import type { OperatorContext } from '../context.ts';
+import { isNotFound, type KubeObject } from '../kube/client.ts';
+import { resourcePath, resources } from '../kube/paths.ts';
+import { findCondition, setConditions } from '../runtime/conditions.ts';
+import { errorMessage, type ReconcileResult } from '../runtime/controller.ts';
+import { fieldManager } from '../shelf-fleet/workload.ts';
+import { probeInfluxSink, type ProbeResult, type SinkCredentials } from './influx-probe.ts';
+
+type Sink = MetricSink & KubeObject;
+
+export async function reconcileMetricSink(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
+  const sink = ctx.informers.sinks.get(key);
+  if (!sink || sink.metadata.deletionTimestamp) return {};
+  const parsed = MetricSinkSpecSchema.safeParse(sink.spec);
+  let probe: ProbeResult;
+  if (!parsed.success) {
+    probe = failed(
+      'WriteFailed',
+      `spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  } else {
+    const credentials = await readCredentials(ctx, sink, parsed.data.credentialsSecretRef);
+    probe =
+      'reason' in credentials
+        ? credentials
+        : await probeInfluxSink(parsed.data, credentials).catch((e: unknown) =>
+            failed('Unreachable', errorMessage(e)),
+          );
+  }
+  const ready = probe.reason === 'Ready';
+  const status: MetricSinkStatus = {
+    observedGeneration: sink.metadata.generation,
+    reachable: probe.reachable,
+    writable: probe.writable,
+    lastCheckTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
+    ...(ready ? {} : { lastError: probe.message }),
+    conditions: setConditions(
+      sink.status?.conditions,
+      [{ type: 'Ready', status: ready ? 'True' : 'False', reason: probe.reason, message: probe.message }],
+      sink.metadata.generation,
+    ),
+  };
+  const previous = findCondition(sink.status?.conditions, 'Ready');
+  if (previous?.reason !== probe.reason) {
+    await ctx.events.record(sink, ready ? 'Normal' : 'Warning', probe.reason, probe.message);
+  }
+  for (const what of probe.created) await ctx.events.record(sink, 'Normal', 'Created', `created ${what}`);
+  await ctx.client.apply(
+    resourcePath(resources.metricSinks, sink.metadata.namespace, sink.metadata.name, 'status'),
+    {
+      apiVersion,
+      kind: 'MetricSink',
+      metadata: { name: sink.metadata.name, namespace: sink.metadata.namespace },
+      status,
+    },
+    fieldManager,
+  );
+  // Healthy sinks are checked now and then; failing ones sooner, so a fixed sink turns Ready quickly.
+  return { requeueAfterMs: ready ? ctx.config.sinkCheckMs : Math.min(ctx.config.sinkCheckMs, 10_000) };
+}
+
+function failed(reason: SinkReason, message: string, reachable = false): ProbeResult {
+  return { reachable, writable: false, reason, message, created: [] };
+}
+
+async function readCredentials(
+  ctx: OperatorContext,
+  sink: Sink,
+  ref: NonNullable<MetricSink['spec']['credentialsSecretRef']> | undefined,
+): Promise<SinkCredentials | ProbeResult> {
+  if (!ref) return {};
+  let secret: KubeObject & { data?: Record<string, string> };
+  try {
+    secret = await ctx.client.get(resourcePath(resources.secrets, sink.metadata.namespace, ref.name));
+  } catch (error) {
+    if (isNotFound(error))
+      return failed('SecretMissing', `Secret ${ref.name} (spec.credentialsSecretRef) does not exist`);
+    return failed('SecretMissing', `cannot read Secret ${ref.name}: ${errorMessage(error)}`);
+  }
+  const value = (k: string): string | undefined => {
+    const v = secret.data?.[k];
+    return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+  };
+  const credentials = {
+    username: value(ref.usernameKey),
+    password: value(ref.passwordKey),
+    token: value(ref.tokenKey),
+  };
+  if (!credentials.username && !credentials.token) {
+    return failed('SecretMissing', `Secret ${ref.name} has neither ${ref.usernameKey} nor ${ref.tokenKey}`);
+  }
+  return credentials;
+}

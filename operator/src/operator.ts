@@ -1,0 +1,257 @@
+// The operator process: health and metrics server, leader election, and —
+// while leading — the informers and the ShelfFleet and MetricSink controllers.
+import pino, { type Logger } from 'pino';
+import type { MetricSink } from './api/metric-sink.ts';
+import type { ShelfFleet } from './api/shelf-fleet.ts';
+import type { OperatorConfig } from './config.ts';
+import type { Informers, OperatorContext } from './context.ts';
+import type { DeviceCloudFactory } from './device-cloud/device-cloud.ts';
+import { MbedSdkDeviceCloud } from './device-cloud/mbed-sdk-device-cloud.ts';
+import { withSharedDeviceList } from './device-cloud/shared-device-list.ts';
+import { KubeClient, type KubeObject } from './kube/client.ts';
+import { loadConnection, type KubeConnection } from './kube/connection.ts';
+import { resourcePath, resources } from './kube/paths.ts';
+import { reconcileMetricSink } from './metric-sink/reconcile.ts';
+import { Controller } from './runtime/controller.ts';
+import { EventRecorder } from './runtime/events.ts';
+import { startHealthServer, type HealthServer } from './runtime/health-server.ts';
+import { Informer, objectKey, sleep, type InformerOptions } from './runtime/informer.ts';
+import { KeyedMutex } from './runtime/keyed-mutex.ts';
+import { LeaderElector } from './runtime/leader-election.ts';
+import { OperatorMetrics } from './runtime/metrics.ts';
+import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
+import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
+import { findCondition } from './runtime/conditions.ts';
+
+export interface OperatorOptions {
+  /** Defaults to config.kubeconfig, KUBECONFIG, or the in-cluster ServiceAccount. */
+  connection?: KubeConnection;
+  deviceCloud?: DeviceCloudFactory;
+  logger?: Logger;
+  /** Collect Node.js process metrics (off when several operators share a test process). */
+  processMetrics?: boolean;
+}
+
+export interface RunningOperator {
+  url: string;
+  metrics: OperatorMetrics;
+  isLeader(): boolean;
+  close(): Promise<void>;
+}
+
+interface Running {
+  informers: Informer<KubeObject>[];
+  controllers: Controller[];
+}
+
+export async function startOperator(
+  config: OperatorConfig,
+  options: OperatorOptions = {},
+): Promise<RunningOperator> {
+  const log = options.logger ?? pino({ level: config.logLevel, base: { component: 'shelfpulse-operator' } });
+  const client = new KubeClient(options.connection ?? loadConnection(config.kubeconfig));
+  const metrics = new OperatorMetrics(options.processMetrics ?? true);
+  const deviceClouds = new Map<string, ReturnType<DeviceCloudFactory>>();
+  const factory = options.deviceCloud ?? ((c) => new MbedSdkDeviceCloud(c));
+  const deviceCloud: DeviceCloudFactory = (c) => {
+    const key = `${c.apiUrl}\u0000${c.apiKey}`;
+    let cloud = deviceClouds.get(key);
+    if (!cloud) deviceClouds.set(key, (cloud = withSharedDeviceList(factory(c), config.deviceListMaxAgeMs)));
+    return cloud;
+  };
+  const events = new EventRecorder(client, 'shelfpulse-operator', log);
+  const presubscriptionLock = new KeyedMutex();
+
+  let running: Running | undefined;
+  let waitingFor: string[] = ['leadership'];
+  const health: HealthServer = await startHealthServer(
+    config.listenHost,
+    config.listenPort,
+    metrics.registry,
+    () =>
+      !config.leaderElection || elector?.isLeader
+        ? {
+            ready: waitingFor.length === 0,
+            detail: waitingFor.length ? `waiting for caches: ${waitingFor.join(', ')}` : 'leader',
+          }
+        : { ready: true, detail: 'standby' },
+  );
+
+  const startLeading = async (): Promise<void> => {
+    metrics.leader.set(1);
+    const ctx = { client, config, log, metrics, events, deviceCloud, presubscriptionLock } as Omit<
+      OperatorContext,
+      'informers'
+    >;
+    running = wire(ctx);
+    const pending = new Set(running.informers.map((i) => i.name));
+    waitingFor = [...pending];
+    for (const informer of running.informers) {
+      informer.start();
+      void informer.synced.then(() => {
+        pending.delete(informer.name);
+        waitingFor = [...pending];
+      });
+    }
+    // Controllers start once their caches are synced, or after a while anyway, so that one
+    // resource the operator may not list (a missing permission) does not stop the others.
+    await Promise.race([Promise.all(running.informers.map((i) => i.synced)), sleep(15_000)]);
+    for (const c of running.controllers) c.start();
+    log.info({ waitingFor }, 'controllers started');
+  };
+  const stopLeading = async (): Promise<void> => {
+    metrics.leader.set(0);
+    waitingFor = ['leadership'];
+    const r = running;
+    running = undefined;
+    if (!r) return;
+    await Promise.all(r.controllers.map((c) => c.stop()));
+    await Promise.all(r.informers.map((i) => i.stop()));
+  };
+
+  const abort = new AbortController();
+  let elector: LeaderElector | undefined;
+  let campaign: Promise<void>;
+  if (config.leaderElection) {
+    elector = new LeaderElector(
+      client,
+      {
+        namespace: config.namespace,
+        name: config.leaseName,
+        identity: config.identity,
+        leaseDurationMs: config.leaseDurationMs,
+        renewDeadlineMs: config.renewDeadlineMs,
+        retryPeriodMs: config.retryPeriodMs,
+      },
+      log,
+    );
+    campaign = elector.run(abort.signal, startLeading, stopLeading);
+  } else {
+    campaign = startLeading();
+  }
+  log.info({ url: health.url, identity: config.identity }, 'operator started');
+
+  return {
+    url: health.url,
+    metrics,
+    isLeader: () => (config.leaderElection ? (elector?.isLeader ?? false) : true),
+    close: async () => {
+      abort.abort();
+      await campaign;
+      if (!config.leaderElection) await stopLeading();
+      await health.close();
+      log.info('operator stopped');
+    },
+  };
+}
+
+/** Creates the informers and controllers and connects events to work queues. */
+function wire(base: Omit<OperatorContext, 'informers'>): Running {
+  const { client, config, log, metrics } = base;
+  const informer = <T extends KubeObject>(name: string, path: string, extra: Partial<InformerOptions> = {}) =>
+    new Informer<T>(
+      client,
+      {
+        name,
+        path,
+        resyncMs: config.resyncMs,
+        watchTimeoutSeconds: config.watchTimeoutSeconds,
+        silenceMs: config.watchSilenceMs,
+        ...extra,
+      },
+      log,
+      metrics,
+    );
+  const managed = { labelSelector: `${managedByLabel}=${fieldManager}` };
+  const ns = config.watchNamespace;
+  const informers: Informers = {
+    fleets: informer<ShelfFleet & KubeObject>('shelffleets', resourcePath(resources.shelfFleets, ns)),
+    sinks: informer<MetricSink & KubeObject>('metricsinks', resourcePath(resources.metricSinks, ns)),
+    // The controllers read a StatefulSet's status and a ConfigMap's existence and owner only.
+    statefulSets: informer('statefulsets', resourcePath(resources.statefulSets, ns), {
+      ...managed,
+      transform: ({ apiVersion, kind, metadata, status }) => ({ apiVersion, kind, metadata, status }),
+    }),
+    configMaps: informer('configmaps', resourcePath(resources.configMaps, ns), {
+      ...managed,
+      metadataOnly: true,
+    }),
+    secrets: informer('secrets', resourcePath(resources.secrets, ns), { metadataOnly: true }),
+  };
+  const ctx: OperatorContext = { ...base, informers };
+  const fleets = new Controller(
+    { name: 'shelffleet', workers: config.workers, reconcile: (key) => reconcileShelfFleet(ctx, key) },
+    log,
+    metrics,
+  );
+  const sinks = new Controller(
+    {
+      name: 'metricsink',
+      workers: Math.max(1, Math.ceil(config.workers / 2)),
+      reconcile: (key) => reconcileMetricSink(ctx, key),
+    },
+    log,
+    metrics,
+  );
+
+  // Status writes change neither the generation nor the metadata we look at: no reconcile for them.
+  const specChanged = (a: KubeObject, b: KubeObject): boolean =>
+    a.metadata?.generation !== b.metadata?.generation ||
+    a.metadata?.deletionTimestamp !== b.metadata?.deletionTimestamp ||
+    JSON.stringify(a.metadata?.finalizers) !== JSON.stringify(b.metadata?.finalizers);
+
+  informers.fleets.on({
+    added: (f) => fleets.enqueue(objectKey(f)),
+    updated: (f, old) => specChanged(f, old) && fleets.enqueue(objectKey(f)),
+    resync: (f) => fleets.enqueue(objectKey(f)),
+  });
+
+  const fleetsUsingSink = (namespace: string | undefined, name: string | undefined): void => {
+    for (const f of informers.fleets.list()) {
+      if (f.metadata.namespace === namespace && f.spec?.sinks?.includes(name ?? ''))
+        fleets.enqueue(objectKey(f));
+    }
+  };
+  const sinkReady = (s: MetricSink): string | undefined =>
+    findCondition(s.status?.conditions, 'Ready')?.status;
+  informers.sinks.on({
+    added: (s) => {
+      sinks.enqueue(objectKey(s));
+      fleetsUsingSink(s.metadata.namespace, s.metadata.name);
+    },
+    updated: (s, old) => {
+      if (specChanged(s, old)) sinks.enqueue(objectKey(s));
+      if (sinkReady(s) !== sinkReady(old)) fleetsUsingSink(s.metadata.namespace, s.metadata.name);
+    },
+    deleted: (s) => fleetsUsingSink(s.metadata.namespace, s.metadata.name),
+    resync: (s) => sinks.enqueue(objectKey(s)),
+  });
+
+  // A child changed or went away: its fleet puts it back.
+  const owner = (o: KubeObject): void => {
+    const ref = o.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'ShelfFleet');
+    if (ref) fleets.enqueue(`${o.metadata?.namespace}/${ref.name}`);
+  };
+  for (const children of [informers.statefulSets, informers.configMaps]) {
+    children.on({ added: owner, updated: owner, deleted: owner });
+  }
+
+  // A Secret changed: the sinks and fleets that read it check again.
+  const secretChanged = (secret: KubeObject): void => {
+    const { namespace, name } = secret.metadata ?? {};
+    for (const s of informers.sinks.list()) {
+      if (s.metadata.namespace === namespace && s.spec?.credentialsSecretRef?.name === name)
+        sinks.enqueue(objectKey(s));
+    }
+    for (const f of informers.fleets.list()) {
+      if (f.metadata.namespace === namespace && f.spec?.deviceCloud?.apiKeySecretRef?.name === name)
+        fleets.enqueue(objectKey(f));
+    }
+  };
+  informers.secrets.on({ updated: secretChanged, deleted: secretChanged, added: secretChanged });
+
+  return {
+    informers: Object.values(informers) as Informer<KubeObject>[],
+    controllers: [fleets, sinks],
+  };
+}

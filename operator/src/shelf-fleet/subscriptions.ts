@@ -1,0 +1,77 @@
+// A fleet's device-cloud subscriptions: one pre-subscription entry for the
+// fleet's device pattern (so devices that register later are subscribed by the
+// cloud itself) and explicit subscriptions for devices already registered.
+// Entries the operator does not own are kept as they are.
+import type { DeviceCloud, Presubscription, RegisteredDevice } from '../device-cloud/device-cloud.ts';
+
+/** Product id and item count of the shelf object (LwM2M object 10341). */
+export const shelfResourcePaths = ['/10341/0/26341', '/10341/0/26342'];
+
+export interface FleetDevices {
+  endpointNamePrefix?: string | undefined;
+  endpointType?: string | undefined;
+}
+
+export function fleetPresubscription(devices: FleetDevices): Presubscription {
+  return {
+    ...(devices.endpointNamePrefix ? { endpointName: `${devices.endpointNamePrefix}*` } : {}),
+    ...(devices.endpointType ? { endpointType: devices.endpointType } : {}),
+    resourcePaths: [...shelfResourcePaths],
+  };
+}
+
+export function samePresubscription(a: Presubscription, b: Presubscription): boolean {
+  const paths = (p: Presubscription) => [...(p.resourcePaths ?? [])].sort().join(',');
+  return (
+    (a.endpointName ?? '') === (b.endpointName ?? '') &&
+    (a.endpointType ?? '') === (b.endpointType ?? '') &&
+    paths(a) === paths(b)
+  );
+}
+
+/** The list with `add` present and `remove` absent, or undefined when nothing changes. */
+export function mergePresubscriptions(
+  current: Presubscription[],
+  add: Presubscription[],
+  remove: Presubscription[] = [],
+): Presubscription[] | undefined {
+  const kept = current.filter((c) => !remove.some((r) => samePresubscription(c, r)));
+  const missing = add.filter((a) => !kept.some((k) => samePresubscription(k, a)));
+  if (kept.length === current.length && missing.length === 0) return undefined;
+  return [...kept, ...missing];
+}
+
+export function belongsToFleet(device: RegisteredDevice, devices: FleetDevices): boolean {
+  if (devices.endpointNamePrefix && !device.endpointName.startsWith(devices.endpointNamePrefix)) return false;
+  if (devices.endpointType && device.endpointType !== devices.endpointType) return false;
+  return Boolean(devices.endpointNamePrefix || devices.endpointType);
+}
+
+export interface SubscriptionCounts {
+  registered: number;
+  subscribed: number;
+}
+
+/** Makes sure every registered device of the fleet is subscribed to the shelf resources. */
+export async function subscribeRegisteredDevices(
+  cloud: DeviceCloud,
+  devices: FleetDevices,
+): Promise<SubscriptionCounts> {
+  const registered = (await cloud.listRegisteredDevices()).filter((d) => belongsToFleet(d, devices));
+  let subscribed = 0;
+  for (const device of registered) {
+    const have = new Set(await cloud.listSubscriptions(device.id));
+    for (const path of shelfResourcePaths) if (!have.has(path)) await cloud.subscribe(device.id, path);
+    subscribed++;
+  }
+  return { registered: registered.length, subscribed };
+}
+
+/** Removes the subscriptions of the fleet's registered devices. */
+export async function unsubscribeRegisteredDevices(cloud: DeviceCloud, devices: FleetDevices): Promise<void> {
+  const registered = (await cloud.listRegisteredDevices()).filter((d) => belongsToFleet(d, devices));
+  for (const device of registered) {
+    const have = new Set(await cloud.listSubscriptions(device.id));
+    for (const path of shelfResourcePaths) if (have.has(path)) await cloud.unsubscribe(device.id, path);
+  }
+}

@@ -1,0 +1,195 @@
+// The simulator workload of a ShelfFleet, computed from its spec: a ConfigMap
+// with the shelf-sim configuration and a StatefulSet whose pod ordinals keep
+// each shelf's device name stable across restarts and rescheduling.
+import { createHash } from 'node:crypto';
+import { apiVersion as shelfpulseApiVersion } from '../api/group.ts';
+import type { ShelfFleet } from '../api/shelf-fleet.ts';
+import { SimulatorConfigSchema, type SimulatorConfig } from '../api/simulator-config.ts';
+import type { KubeObject } from '../kube/client.ts';
+
+export const fieldManager = 'shelfpulse-operator';
+export const managedByLabel = 'app.kubernetes.io/managed-by';
+export const fleetLabel = 'shelfpulse.io/fleet';
+export const configFileName = 'config.json';
+export const configMountPath = '/etc/shelf-sim';
+/** The simulator reads its replica index from here (the StatefulSet pod ordinal). */
+export const replicaIndexEnv = 'SHELF_SIM_REPLICA_INDEX';
+
+export interface WorkloadSettings {
+  image: string;
+  lwm2mHost: string;
+  lwm2mPort: number;
+}
+
+/** StatefulSet names end up in pod labels (≤ 63 with a hash suffix), so long fleet names are shortened. */
+export function workloadName(fleetName: string): string {
+  const name = `${fleetName}-sim`;
+  if (name.length <= 47) return name;
+  const hash = createHash('sha256').update(fleetName).digest('hex').slice(0, 6);
+  return `${fleetName.slice(0, 36).replace(/[-.]+$/, '')}-${hash}-sim`;
+}
+
+export function selectorLabels(fleetName: string): Record<string, string> {
+  return { 'app.kubernetes.io/name': 'shelf-sim', [fleetLabel]: fleetName };
+}
+
+export function selectorString(fleetName: string): string {
+  return Object.entries(selectorLabels(fleetName))
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+/** Endpoint names of simulated shelves: `<prefix><index>`. */
+export function endpointPrefixOf(fleet: ShelfFleet): string {
+  return fleet.spec.devices?.endpointNamePrefix ?? `${fleet.metadata.namespace}.${fleet.metadata.name}.`;
+}
+
+/** The shelf-sim configuration; throws a readable error when the spec cannot make a valid one. */
+export function simulatorConfig(fleet: ShelfFleet, settings: WorkloadSettings): SimulatorConfig {
+  const simulator = fleet.spec.simulator;
+  if (!simulator) throw new Error('the fleet has no simulator block');
+  const prefix = endpointPrefixOf(fleet);
+  if (prefix.length > 48) {
+    throw new Error(
+      `the default endpoint name prefix "${prefix}" is longer than 48 characters: set spec.devices.endpointNamePrefix`,
+    );
+  }
+  const parsed = SimulatorConfigSchema.safeParse({
+    fleet: fleet.metadata.name,
+    namespace: fleet.metadata.namespace,
+    store: fleet.spec.store,
+    aisle: fleet.spec.aisle,
+    endpointPrefix: prefix,
+    endpointType: fleet.spec.devices?.endpointType ?? 'smart-shelf',
+    server: { host: settings.lwm2mHost, port: settings.lwm2mPort },
+    shelvesPerReplica: simulator.shelvesPerReplica,
+    placements: fleet.spec.placements,
+    ...(simulator.behaviour ? { behaviour: simulator.behaviour } : {}),
+    speedup: simulator.speedup,
+    seed: simulator.seed,
+  });
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new Error(
+      `the simulator configuration is invalid at ${issue.path.join('.') || '(root)'}: ${issue.message}`,
+    );
+  }
+  return parsed.data;
+}
+
+function ownerReference(fleet: ShelfFleet) {
+  return {
+    apiVersion: shelfpulseApiVersion,
+    kind: 'ShelfFleet',
+    name: fleet.metadata.name!,
+    uid: fleet.metadata.uid!,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+function labels(fleet: ShelfFleet): Record<string, string> {
+  return {
+    ...selectorLabels(fleet.metadata.name!),
+    'app.kubernetes.io/instance': fleet.metadata.name!,
+    'app.kubernetes.io/component': 'simulator',
+    'app.kubernetes.io/part-of': 'shelfpulse',
+    [managedByLabel]: fieldManager,
+  };
+}
+
+export function desiredConfigMap(fleet: ShelfFleet, config: SimulatorConfig): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'ConfigMap',
+    metadata: {
+      name: workloadName(fleet.metadata.name!),
+      namespace: fleet.metadata.namespace!,
+      labels: labels(fleet),
+      ownerReferences: [ownerReference(fleet)],
+    },
+    data: { [configFileName]: JSON.stringify(config, null, 2) + '\n' },
+  };
+}
+
+export function desiredStatefulSet(
+  fleet: ShelfFleet,
+  config: SimulatorConfig,
+  settings: WorkloadSettings,
+): KubeObject {
+  const simulator = fleet.spec.simulator!;
+  const name = workloadName(fleet.metadata.name!);
+  const configHash = createHash('sha256').update(JSON.stringify(config)).digest('hex').slice(0, 16);
+  const resources = simulator.resources ?? {
+    requests: { cpu: '50m', memory: '64Mi' },
+    limits: { memory: '256Mi' },
+  };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: {
+      name,
+      namespace: fleet.metadata.namespace!,
+      labels: labels(fleet),
+      ownerReferences: [ownerReference(fleet)],
+    },
+    spec: {
+      replicas: fleet.spec.replicas,
+      serviceName: name,
+      // Shelves are independent: start and stop them all at once.
+      podManagementPolicy: 'Parallel',
+      selector: { matchLabels: selectorLabels(fleet.metadata.name!) },
+      template: {
+        metadata: {
+          labels: labels(fleet),
+          annotations: { 'shelfpulse.io/config-hash': configHash },
+        },
+        spec: {
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
+          containers: [
+            {
+              name: 'shelf-sim',
+              image: simulator.image ?? settings.image,
+              command: [
+                'node',
+                'simulator/bin/shelf-sim.ts',
+                '--config',
+                `${configMountPath}/${configFileName}`,
+              ],
+              env: [
+                {
+                  name: replicaIndexEnv,
+                  valueFrom: { fieldRef: { fieldPath: "metadata.labels['apps.kubernetes.io/pod-index']" } },
+                },
+                { name: 'SHELF_SIM_POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              ],
+              resources,
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ['ALL'] },
+                seccompProfile: { type: 'RuntimeDefault' },
+              },
+              volumeMounts: [
+                { name: 'config', mountPath: configMountPath, readOnly: true },
+                { name: 'tmp', mountPath: '/tmp' },
+              ],
+            },
+          ],
+          volumes: [
+            { name: 'config', configMap: { name } },
+            { name: 'tmp', emptyDir: { sizeLimit: '16Mi' } },
+          ],
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,87 @@
+// The API server restarts while the operator runs: its watches break, it
+// lists and watches again on its own, and converges on what changed meanwhile
+// and afterwards — without being restarted. This file starts its own
+// environment because it stops the API server.
+import type { KubeConfig } from '@kubernetes/client-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadKubeConfig, TestEnv } from '@shelfpulse/testenv';
+import { apiVersion } from '../../src/api/group.ts';
+import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import { installCrds } from '../../src/crd/install.ts';
+import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
+import { fromKubeconfig } from '../../src/kube/connection.ts';
+import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { startOperator, type RunningOperator } from '../../src/operator.ts';
+import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+
+type Fleet = ShelfFleet & KubeObject;
+
+describe('API server restart', () => {
+  let env: TestEnv;
+  let kc: KubeConfig;
+  let client: KubeClient;
+  let namespace: string;
+  let operator: RunningOperator;
+  const fleetPath = (name?: string) => resourcePath(resources.shelfFleets, namespace, name);
+  const stsReplicas = (name: string, replicas: number) =>
+    eventually(
+      `${name} StatefulSet at ${replicas}`,
+      async () => {
+        const sts = await client.get<KubeObject & { spec: { replicas: number } }>(
+          resourcePath(resources.statefulSets, namespace, `${name}-sim`),
+        );
+        return sts.spec.replicas === replicas ? sts : undefined;
+      },
+      60_000,
+    );
+  const createFleet = (name: string, replicas: number) =>
+    client.create(fleetPath(), {
+      apiVersion,
+      kind: 'ShelfFleet',
+      metadata: { name },
+      spec: { replicas, placements: [{ productId: 'tea', position: 'top' }], simulator: {} },
+    });
+
+  beforeAll(async () => {
+    env = await TestEnv.start({ influx: false, nodes: false, controllerManager: false });
+    kc = loadKubeConfig(env.apiserver!.kubeconfig);
+    client = new KubeClient(fromKubeconfig(env.apiserver!.kubeconfig));
+    await installCrds(client);
+    namespace = await createNamespace(kc, 'restart');
+    operator = await startOperator(testOperatorConfig(namespace, { kubeconfig: env.apiserver!.kubeconfig }), {
+      processMetrics: false,
+    });
+  });
+  afterAll(async () => {
+    await operator?.close();
+    await env?.stop();
+  });
+
+  it('recovers its watches and converges without a restart of its own', async () => {
+    await createFleet('before', 1);
+    await stsReplicas('before', 1);
+    const restartsBefore = (await operator.metrics.watchRestarts.get()).values.reduce(
+      (s, v) => s + v.value,
+      0,
+    );
+
+    await env.apiserver!.restart();
+
+    // Changes made after the restart reach the operator through its new watches.
+    await client.mergePatch(fleetPath('before'), { spec: { replicas: 3 } });
+    await createFleet('after', 2);
+    await stsReplicas('before', 3);
+    await stsReplicas('after', 2);
+    const after = await eventually('after reconciled', async () => {
+      const f = await client.get<Fleet>(fleetPath('after'));
+      return f.status?.observedGeneration === f.metadata.generation ? f : undefined;
+    });
+    expect(after.status?.selector).toContain('shelfpulse.io/fleet=after');
+    const restartsAfter = (await operator.metrics.watchRestarts.get()).values.reduce(
+      (s, v) => s + v.value,
+      0,
+    );
+    expect(restartsAfter).toBeGreaterThan(restartsBefore);
+    expect(operator.isLeader()).toBe(true);
+  });
+});
