@@ -11,6 +11,7 @@ export interface ProcessSpec {
   args: string[];
   logFile: string;
   env?: NodeJS.ProcessEnv;
+  cwd?: string;
 }
 
 const setpriv = '/usr/bin/setpriv';
@@ -41,6 +42,7 @@ export class ManagedProcess {
       : [this.spec.command, this.spec.args];
     const child = spawn(command, args, {
       env: { ...process.env, ...this.spec.env },
+      cwd: this.spec.cwd,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.pipe(log);

@@ -88,9 +88,13 @@ describe('chart rendering', () => {
     '%s: every object, and every Pod its workloads would create, passes a server-side dry run',
     async (_, args) => {
       const objects = await render(helm, 'dry', namespace, ...args);
-      const served = [...objects.filter(servedByTestApi), ...podsOf(objects)];
+      const pods = podsOf(objects).map((p) => ({ ...p, metadata: { ...p.metadata, namespace } }));
+      const served = [...objects.filter(servedByTestApi), ...pods];
+      // A namespaced install (operator.watchNamespace) puts the operator's Role in the watched namespace.
+      const others = new Set(served.map((o) => o.metadata.namespace).filter((n) => n && n !== namespace));
+      for (const other of others) await kubectl.ensureNamespace(other!);
       const { stdout, stderr } = await kubectl.run(
-        ['apply', '--dry-run=server', '--namespace', namespace, '-f', '-'],
+        ['apply', '--dry-run=server', '-f', '-'],
         served.map((o) => JSON.stringify(o)).join('\n'),
       );
       expect(

@@ -87,6 +87,12 @@ export class Kubectl {
   }
 
   /** A namespace that enforces the restricted Pod Security Standard and warns about it. */
+  /** Creates a namespace unless it exists. */
+  async ensureNamespace(name: string): Promise<void> {
+    const existing = await this.run(['get', 'namespace', name, '--ignore-not-found', '-o', 'name']);
+    if (!existing.stdout.trim()) await this.run(['create', 'namespace', name]);
+  }
+
   async restrictedNamespace(name: string): Promise<void> {
     await this.run(['create', 'namespace', name]);
     await this.run([
