@@ -1,0 +1,230 @@
+// The bridge as a running service: the data path, its HTTP side and, with a
+// device cloud configured, the notification channel (webhook registration or
+// long poll) and product-id reads. bin/bridge.ts adds signals around it.
+import type { Logger } from 'pino';
+import { hostname } from 'node:os';
+import { KubeClient } from '../kube/client.ts';
+import { loadConnection } from '../kube/connection.ts';
+import { LeaderElector } from '../runtime/leader-election.ts';
+import { KubeRouting } from './kube-routing.ts';
+import { SinkStatusReporter } from './sink-status.ts';
+import { MbedSdkDeviceCloud } from '../device-cloud/mbed-sdk-device-cloud.ts';
+import { lastCounts } from './baseline.ts';
+import { DeviceDirectory } from './devices.ts';
+import { Bridge } from './bridge.ts';
+import { DeviceCloudClient } from './cloud.ts';
+import type { BridgeConfig } from './config.ts';
+import { BridgeHttpServer } from './http-server.ts';
+import { LongPollIntake } from './long-poll.ts';
+import { BridgeMetrics } from './metrics.ts';
+import { StaticRouter, type Router } from './routing.ts';
+
+export interface BridgeApp {
+  url: string;
+  routing?: KubeRouting | undefined;
+  bridge: Bridge;
+  metrics: BridgeMetrics;
+  /** Stops intake, writes what is buffered within the grace period; returns points left unwritten. */
+  close(graceMs?: number): Promise<number>;
+}
+
+export interface AppOptions {
+  log: Logger;
+  /** Routing other than the configuration's fleets (e.g. from ShelfFleet resources). */
+  router?: Router;
+}
+
+const productReadCooldownMs = 60_000;
+
+export async function startBridgeApp(config: BridgeConfig, options: AppOptions): Promise<BridgeApp> {
+  const { log } = options;
+  const metrics = new BridgeMetrics({ defaults: true });
+  const cloud = config.cloud
+    ? new DeviceCloudClient({ ...config.cloud, log: log.child({ part: 'cloud' }) })
+    : undefined;
+  const lastRead = new Map<string, number>();
+  let bridge: Bridge | undefined = undefined;
+  const onUnknownProduct = (deviceId: string): void => {
+    if (!cloud || Date.now() - (lastRead.get(deviceId) ?? 0) < productReadCooldownMs) return;
+    lastRead.set(deviceId, Date.now());
+    void cloud.readProductId(deviceId).then((id) => {
+      if (id !== undefined && bridge && bridge.translator.productId(deviceId) === undefined)
+        bridge.translator.setProductId(deviceId, id);
+    });
+  };
+  let routing: KubeRouting | undefined;
+  let sinks = config.sinks;
+  let kube: KubeClient | undefined;
+  if (config.kube) {
+    kube = new KubeClient(loadConnection(config.kube.kubeconfig));
+  }
+  if (config.kube?.routing && kube) {
+    routing = new KubeRouting({
+      client: kube,
+      log: log.child({ part: 'routing' }),
+      namespace: config.kube.namespace,
+      onSinks: (next) => bridge?.updateSinks(next),
+    });
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              'ShelfFleet/MetricSink resources could not be listed in time: are the CRDs installed and may this ServiceAccount list them?',
+            ),
+          ),
+        config.kube?.syncTimeoutMs,
+      );
+    });
+    try {
+      sinks = await Promise.race([routing.start(), timeout]);
+    } catch (error) {
+      await routing.stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    log.info({ sinks: sinks.map((s) => s.name) }, 'fleets and sinks from the cluster');
+  }
+  const sdk = config.cloud ? new MbedSdkDeviceCloud(config.cloud) : undefined;
+  const directory = new DeviceDirectory(sdk ? { list: () => sdk.listRegisteredDevices() } : {});
+  bridge = new Bridge({
+    directory,
+    sinks,
+    router: options.router ?? routing ?? new StaticRouter(config.fleets),
+    rules: { restockMinItems: config.restockMinItems },
+    metrics,
+    log,
+    spoolDir: config.spool?.dir,
+    spoolSegmentBytes: config.spool?.segmentBytes,
+    onUnknownProduct,
+  });
+  // Continue each device's counts from where InfluxDB has them (the spool, when newer, wins).
+  const loadCounts = async (): Promise<void> => {
+    for (const sink of [...(bridge as Bridge).sinks.values()].map((w) => w.config)) {
+      try {
+        const last = await lastCounts(sink);
+        const translator = (bridge as Bridge).translator;
+        const seeded = translator.deriver.seed(last.devices);
+        for (const [device, product] of Object.entries(last.products))
+          if (translator.productId(device) === undefined) translator.setProductId(device, product);
+        log.info({ sink: sink.name, devices: seeded }, 'device counts loaded from InfluxDB');
+      } catch (error) {
+        log.warn(
+          { sink: sink.name, err: error },
+          'could not load device counts; first counts will be baselines',
+        );
+      }
+    }
+  };
+  // Without leader election this replica is the only consumer and active at once.
+  let active = !config.leaderElection;
+  if (active) await loadCounts();
+  let channelReady = config.mode === 'webhook' && !config.webhook.publicUrl;
+  const server = new BridgeHttpServer({
+    bridge,
+    metrics,
+    log,
+    host: config.listen.host,
+    port: config.listen.port,
+    webhook:
+      config.mode === 'webhook' && config.webhook.secret
+        ? { ...config.webhook, secret: config.webhook.secret }
+        : undefined,
+    onMessage: (message) => cloud?.inject(message),
+    ready: () => channelReady,
+    active: () => active,
+  });
+  const url = await server.listen();
+  log.info(
+    { url, mode: config.mode, sinks: config.sinks.map((s) => s.name), spool: config.spool?.dir },
+    'bridge listening',
+  );
+
+  let longPoll: LongPollIntake | undefined;
+  if (config.mode === 'webhook' && cloud && config.webhook.publicUrl && config.webhook.secret) {
+    // Every replica registers the same URL and header: idempotent, so replicas never fight.
+    await cloud.registerWebhook(config.webhook.publicUrl, config.webhook.header, config.webhook.secret);
+    channelReady = true;
+    log.info({ url: config.webhook.publicUrl }, 'webhook registered');
+  }
+  const startLongPoll = async (): Promise<void> => {
+    if (config.mode !== 'long-poll' || !cloud) return;
+    if (!config.cloud) return;
+    longPoll = new LongPollIntake({
+      bridge: bridge as Bridge,
+      apiUrl: config.cloud.apiUrl,
+      apiKey: config.cloud.apiKey,
+      metrics,
+      log,
+      onMessage: (message) => cloud.inject(message),
+    });
+    longPoll.start();
+    channelReady = true;
+  };
+  const stopLongPoll = async (): Promise<void> => {
+    channelReady = config.mode === 'webhook' && channelReady;
+    await longPoll?.stop();
+    longPoll = undefined;
+  };
+
+  const stopElection = new AbortController();
+  let election: Promise<void> | undefined;
+  if (config.leaderElection && kube) {
+    const le = config.leaderElection;
+    const elector = new LeaderElector(
+      kube,
+      {
+        namespace: le.namespace,
+        name: le.lease,
+        identity: le.identity ?? `${hostname()}-${process.pid}`,
+        leaseDurationMs: le.leaseDurationMs,
+        renewDeadlineMs: le.renewDeadlineMs,
+        retryPeriodMs: le.retryPeriodMs,
+      },
+      log,
+    );
+    election = elector.run(
+      stopElection.signal,
+      async () => {
+        // The previous leader flushes its buffers on the way out: give it time,
+        // then continue every device from the counts it wrote.
+        await new Promise((r) => setTimeout(r, le.handoverMs));
+        await loadCounts();
+        active = true;
+        await startLongPoll();
+      },
+      async () => {
+        active = false;
+        await stopLongPoll();
+      },
+    );
+  } else {
+    await startLongPoll();
+  }
+
+  const reporter =
+    routing && kube && config.kube
+      ? new SinkStatusReporter({
+          client: kube,
+          metrics,
+          log,
+          intervalMs: config.kube.statusIntervalMs,
+          active: () => active,
+        })
+      : undefined;
+  reporter?.start();
+
+  const close = async (graceMs = config.shutdownGraceMs): Promise<number> => {
+    channelReady = false;
+    await stopLongPoll();
+    const [, left] = await Promise.all([server.close(graceMs + 1000), (bridge as Bridge).close(graceMs)]);
+    await reporter?.stop();
+    stopElection.abort();
+    await election;
+    await routing?.stop();
+    return left;
+  };
+  return { url, bridge, metrics, close, routing };
+}

@@ -1,0 +1,185 @@
+// Routing and sinks from the cluster: watches ShelfFleet and MetricSink
+// resources (the operator's informer) and turns them into the bridge's fleet
+// routes and sink configurations, credentials read from the named Secrets.
+import type { Logger } from 'pino';
+import type { MetricSink } from '../api/metric-sink.ts';
+import type { ShelfFleet } from '../api/shelf-fleet.ts';
+import type { KubeClient, KubeObject } from '../kube/client.ts';
+import { resourcePath, resources } from '../kube/paths.ts';
+import { Informer } from '../runtime/informer.ts';
+import { OperatorMetrics } from '../runtime/metrics.ts';
+import type { DeviceIdentity } from './devices.ts';
+import { FleetRouteSchema, StaticRouter, type FleetRoute, type Router } from './routing.ts';
+import { SinkConfigSchema, type SinkConfig } from './sink-config.ts';
+
+type Fleet = ShelfFleet & KubeObject;
+type Sink = MetricSink & KubeObject;
+type Secret = KubeObject & { data?: Record<string, string> };
+
+export interface KubeRoutingOptions {
+  client: KubeClient;
+  log: Logger;
+  /** Watch one namespace; all namespaces when unset. */
+  namespace?: string | undefined;
+  resyncMs?: number;
+  /** Called with the full sink list whenever it changes. */
+  onSinks?: (sinks: SinkConfig[]) => void;
+}
+
+/** A MetricSink's name in the bridge: namespace and name, which together are unique. */
+export const sinkName = (namespace: string, name: string): string => `${namespace}.${name}`;
+
+export function fleetRoute(fleet: Fleet): FleetRoute {
+  const namespace = fleet.metadata.namespace ?? 'default';
+  const name = fleet.metadata.name ?? '';
+  const { spec } = fleet;
+  // Simulated shelves without spec.devices are named `<namespace>.<name>.<index>`.
+  const prefix = spec.devices?.endpointNamePrefix ?? (spec.simulator ? `${namespace}.${name}.` : '');
+  return FleetRouteSchema.parse({
+    fleet: name,
+    namespace,
+    store: spec.store,
+    aisle: spec.aisle,
+    devicePrefix: prefix,
+    deviceType: spec.devices?.endpointType,
+    sinks: spec.sinks.length > 0 ? spec.sinks.map((s) => sinkName(namespace, s)) : ['(none)'],
+    placements: spec.placements,
+  });
+}
+
+export class KubeRouting implements Router {
+  private readonly options: KubeRoutingOptions;
+  private readonly fleets: Informer<Fleet>;
+  private readonly sinks: Informer<Sink>;
+  private readonly router = new StaticRouter([]);
+  private sinkKey = '';
+
+  constructor(options: KubeRoutingOptions) {
+    this.options = options;
+    const informer = <T extends KubeObject>(r: typeof resources.shelfFleets, name: string) =>
+      new Informer<T>(
+        options.client,
+        {
+          path: resourcePath(r, options.namespace),
+          name,
+          resyncMs: options.resyncMs ?? 300_000,
+          watchTimeoutSeconds: 300,
+          silenceMs: 330_000,
+        },
+        options.log,
+        new OperatorMetrics(),
+      );
+    this.fleets = informer<Fleet>(resources.shelfFleets, 'shelffleets');
+    this.sinks = informer<Sink>(resources.metricSinks, 'metricsinks');
+    const changed = {
+      added: () => this.rebuild(),
+      updated: () => this.rebuild(),
+      deleted: () => this.rebuild(),
+    };
+    this.fleets.on(changed);
+    this.sinks.on(changed);
+  }
+
+  /** Starts watching; resolves once both caches are filled and the sinks are known. */
+  async start(): Promise<SinkConfig[]> {
+    this.fleets.start();
+    this.sinks.start();
+    await Promise.all([this.fleets.synced, this.sinks.synced]);
+    this.rebuildRoutes();
+    return this.sinkConfigs();
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all([this.fleets.stop(), this.sinks.stop()]);
+  }
+
+  route(device: DeviceIdentity): FleetRoute | undefined {
+    return this.router.route(device);
+  }
+
+  private rebuildRoutes(): void {
+    const routes: FleetRoute[] = [];
+    for (const fleet of this.fleets.list()) {
+      try {
+        routes.push(fleetRoute(fleet));
+      } catch (error) {
+        this.options.log.warn(
+          { fleet: fleet.metadata.name, err: error },
+          'ShelfFleet not usable for routing',
+        );
+      }
+    }
+    this.router.update(routes);
+  }
+
+  private rebuild(): void {
+    this.rebuildRoutes();
+    void this.sinkConfigs()
+      .then((sinks) => {
+        const key = JSON.stringify(sinks);
+        if (key === this.sinkKey) return;
+        this.sinkKey = key;
+        this.options.onSinks?.(sinks);
+      })
+      .catch((error: unknown) => this.options.log.warn({ err: error }, 'reading MetricSinks failed'));
+  }
+
+  /** Every MetricSink as a sink configuration; one with a missing Secret is left out (and logged). */
+  async sinkConfigs(): Promise<SinkConfig[]> {
+    const configs: SinkConfig[] = [];
+    for (const sink of this.sinks.list()) {
+      const namespace = sink.metadata.namespace ?? 'default';
+      const { spec } = sink;
+      const credentials: Record<string, string> = {};
+      const ref = spec.credentialsSecretRef;
+      if (ref) {
+        try {
+          const secret = await this.options.client.get<Secret>(
+            resourcePath(resources.secrets, namespace, ref.name),
+          );
+          const read = (key: string) =>
+            secret.data?.[key] === undefined
+              ? undefined
+              : Buffer.from(secret.data[key], 'base64').toString('utf8');
+          for (const [field, key] of [
+            ['username', ref.usernameKey],
+            ['password', ref.passwordKey],
+            ['token', ref.tokenKey],
+          ] as const) {
+            const value = read(key);
+            if (value !== undefined) credentials[field] = value;
+          }
+        } catch (error) {
+          this.options.log.warn(
+            { sink: sink.metadata.name, err: error },
+            'credentials Secret not readable; sink left out',
+          );
+          continue;
+        }
+      }
+      const parsed = SinkConfigSchema.safeParse({
+        name: sinkName(namespace, sink.metadata.name ?? ''),
+        url: spec.url,
+        flavour: spec.flavour,
+        database: spec.database,
+        retentionPolicy: spec.retentionPolicy,
+        org: spec.org ?? '',
+        bucket: spec.bucket,
+        batchSize: spec.batching.maxPoints,
+        flushIntervalMs: Math.min(spec.batching.flushIntervalMs, 60_000),
+        maxBufferPoints: Math.max(100, spec.bufferMaxPoints),
+        retryInitialMs: spec.retry.initialDelayMs,
+        retryMaxMs: Math.min(spec.retry.maxDelayMs, 600_000),
+        maxRetries: spec.retry.maxRetries,
+        ...credentials,
+      });
+      if (parsed.success) configs.push(parsed.data);
+      else
+        this.options.log.warn(
+          { sink: sink.metadata.name, issues: parsed.error.issues },
+          'MetricSink not usable',
+        );
+    }
+    return configs.sort((a, b) => a.name.localeCompare(b.name));
+  }
+}

@@ -1,0 +1,208 @@
+// From one NotificationMessage to the points of every sink: decodes payloads,
+// keeps product ids, derives interactions and formats line protocol. Pure
+// apart from its caches; a bad notification is counted and skipped, and
+// never stops the rest of the batch.
+import type { Logger } from 'pino';
+import { Deriver, type DeriveRules, type DeviceState } from './derive.ts';
+import { countLine, eventLine, tagSet, type PointTags, type TagSet } from './line-protocol.ts';
+import type { BridgeMetrics } from './metrics.ts';
+import {
+  ITEM_COUNT_PATH,
+  NotificationSchema,
+  PRODUCT_ID_PATH,
+  type Notification,
+  type NotificationMessage,
+} from './notification.ts';
+import { decodeCount, decodeText } from './payload.ts';
+import { placementOf, type FleetRoute, type Router } from './routing.ts';
+import type { DeviceDirectory } from './devices.ts';
+
+export interface Translation {
+  /** Line protocol by sink name. */
+  points: Record<string, string[]>;
+  /** Derivation state of the devices that changed. */
+  devices: Record<string, DeviceState>;
+  /** Product ids learnt or changed in this batch. */
+  products: Record<string, string>;
+}
+
+export interface TranslatorOptions {
+  router: Router;
+  directory: DeviceDirectory;
+  rules: DeriveRules;
+  metrics: BridgeMetrics;
+  log: Logger;
+  /** Asked for devices whose product id is not known yet (e.g. to read /10341/0/26341). */
+  onUnknownProduct?: (deviceId: string) => void;
+}
+
+const maxLoggedDevices = 10_000;
+
+/** The common case without zod: every field a string where the cloud sends one. */
+function plainNotification(raw: unknown): Notification | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const n = raw as Record<string, unknown>;
+  if (typeof n['ep'] !== 'string' || typeof n['path'] !== 'string') return undefined;
+  if (n['payload'] !== undefined && typeof n['payload'] !== 'string') return undefined;
+  if (n['ct'] !== undefined && typeof n['ct'] !== 'string') return undefined;
+  if (n['observe'] !== undefined || n['timestamp'] !== undefined) return undefined;
+  return n as Notification;
+}
+
+function timeUsOf(n: Notification, fallbackUs: number): number {
+  if (n.timestamp === undefined) return fallbackUs;
+  const ms = typeof n.timestamp === 'number' ? n.timestamp : Date.parse(n.timestamp);
+  return Number.isFinite(ms) && ms > 0 ? Math.round(ms * 1000) : fallbackUs;
+}
+
+export class Translator {
+  readonly deriver: Deriver;
+  private readonly options: TranslatorOptions;
+  private readonly productIds = new Map<string, string>();
+  private readonly logged = new Set<string>();
+  private nextUs = 0;
+  private readonly tagCache = new Map<
+    string,
+    { productId: string | undefined; route: FleetRoute; position: string | undefined; tags: TagSet }
+  >();
+
+  constructor(options: TranslatorOptions) {
+    this.options = options;
+    this.deriver = new Deriver(options.rules);
+  }
+
+  productId(deviceId: string): string | undefined {
+    return this.productIds.get(deviceId);
+  }
+
+  setProductId(deviceId: string, productId: string): void {
+    this.productIds.set(deviceId, productId);
+  }
+
+  /** Every known product id, for the spool's snapshot. */
+  productIdsSnapshot(): Record<string, string> {
+    return Object.fromEntries(this.productIds);
+  }
+
+  translate(message: NotificationMessage, receivedMs: number): Translation {
+    const { metrics } = this.options;
+    this.options.directory.learn(message);
+    const points: Record<string, string[]> = {};
+    const devices: Record<string, DeviceState> = {};
+    const products: Record<string, string> = {};
+    const counts: { n: Notification; timeUs: number }[] = [];
+    // Counted per batch, not per notification: prom-client label lookups add up.
+    const results = new Map<string, number>();
+    const kinds = new Map<string, number>();
+    const bump = (map: Map<string, number>, key: string): void => void map.set(key, (map.get(key) ?? 0) + 1);
+    const raw = message.notifications ?? [];
+    // Arrival order, one microsecond apart, and never before the previous batch
+    // (a batch of 5000 spans 5 ms; the next may arrive sooner).
+    const startUs = Math.max(receivedMs * 1000, this.nextUs);
+    this.nextUs = startUs + raw.length;
+    for (let i = 0; i < raw.length; i++) {
+      let n = plainNotification(raw[i]);
+      if (!n) {
+        const parsed = NotificationSchema.safeParse(raw[i]);
+        if (!parsed.success || !parsed.data.ep || !parsed.data.path) {
+          this.malformed(
+            'bad-notification',
+            parsed.success ? parsed.data.ep : undefined,
+            'missing ep or path',
+          );
+          continue;
+        }
+        n = parsed.data;
+      }
+      const timeUs = timeUsOf(n, startUs + i);
+      if (n.path === PRODUCT_ID_PATH) {
+        const decoded = decodeText(n.payload, n.ct);
+        if (!decoded.ok) this.malformed(decoded.reason, n.ep, decoded.detail);
+        else {
+          bump(results, 'product-id');
+          if (this.productIds.get(n.ep as string) !== decoded.value) products[n.ep as string] = decoded.value;
+          this.productIds.set(n.ep as string, decoded.value);
+        }
+      } else if (n.path === ITEM_COUNT_PATH) counts.push({ n, timeUs });
+      else bump(results, 'unknown-path');
+    }
+    counts.sort((a, b) => a.timeUs - b.timeUs);
+    for (const { n, timeUs } of counts) {
+      const deviceId = n.ep as string;
+      const decoded = decodeCount(n.payload, n.ct);
+      if (!decoded.ok) {
+        this.malformed(decoded.reason, deviceId, decoded.detail);
+        continue;
+      }
+      const route = this.options.router.route(this.options.directory.identity(deviceId));
+      if (!route) {
+        bump(results, 'unknown-device');
+        this.logOnce(
+          deviceId,
+          'unknown-device',
+          'no fleet routes this device; its notifications are skipped',
+        );
+        continue;
+      }
+      const productId = this.productIds.get(deviceId);
+      if (productId === undefined) this.options.onUnknownProduct?.(deviceId);
+      const placement = placementOf(route, productId);
+      const derived = this.deriver.observe(
+        { deviceId, count: decoded.value, timeUs, seq: n.observe },
+        { capacity: placement?.capacity, restockThreshold: placement?.restockThreshold },
+      );
+      bump(results, derived.outcome);
+      if (derived.countTimeUs === undefined) continue;
+      const state = this.deriver.snapshotOf(deviceId);
+      if (state) devices[deviceId] = state;
+      const tags = this.tagsOf(deviceId, productId, route, placement?.position);
+      const lines = [countLine(tags, decoded.value, derived.countTimeUs)];
+      if (derived.event) {
+        bump(kinds, derived.event.kind);
+        lines.push(eventLine(tags, derived.event.kind, derived.event.items, derived.countTimeUs));
+      }
+      for (const sink of route.sinks) (points[sink] ??= []).push(...lines);
+    }
+    for (const [result, n] of results) metrics.notifications.inc({ result }, n);
+    for (const [kind, n] of kinds) metrics.events.inc({ kind }, n);
+    return { points, devices, products };
+  }
+
+  /** Escaped tags per device, rebuilt only when its product or fleet changes. */
+  private tagsOf(
+    deviceId: string,
+    productId: string | undefined,
+    route: FleetRoute,
+    position: string | undefined,
+  ): TagSet {
+    const cached = this.tagCache.get(deviceId);
+    if (cached && cached.productId === productId && cached.route === route && cached.position === position)
+      return cached.tags;
+    const tags: PointTags = {
+      product_id: productId,
+      device_id: deviceId,
+      fleet: route.fleet,
+      namespace: route.namespace,
+      store: route.store,
+      aisle: route.aisle,
+      position,
+    };
+    const entry = { productId, route, position, tags: tagSet(tags) };
+    this.tagCache.set(deviceId, entry);
+    return entry.tags;
+  }
+
+  private malformed(reason: string, deviceId: string | undefined, detail: string): void {
+    this.options.metrics.malformed.inc({ reason });
+    this.options.metrics.notifications.inc({ result: 'malformed' });
+    this.logOnce(deviceId ?? '(none)', reason, detail);
+  }
+
+  /** One log line per device and reason: a broken shelf must not flood the logs. */
+  private logOnce(deviceId: string, reason: string, detail: string): void {
+    const key = `${deviceId}\u0000${reason}`;
+    if (this.logged.has(key) || this.logged.size >= maxLoggedDevices) return;
+    this.logged.add(key);
+    this.options.log.warn({ device: deviceId, reason, detail }, 'notification skipped');
+  }
+}

@@ -1,0 +1,145 @@
+// Routing from the cluster: the bridge watches ShelfFleet and MetricSink
+// resources in a real kube-apiserver, writes to the sink they name with the
+// fleet's tags and placements, and follows changes without a restart.
+import { loadKubeConfig } from '@shelfpulse/testenv';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { apiVersion } from '../../../src/api/group.ts';
+import { installCrds } from '../../../src/crd/install.ts';
+import type { MetricSink } from '../../../src/api/metric-sink.ts';
+import { KubeClient, type KubeObject } from '../../../src/kube/client.ts';
+import { fromKubeconfig } from '../../../src/kube/connection.ts';
+import { resourcePath, resources } from '../../../src/kube/paths.ts';
+import { startBridgeApp, type BridgeApp } from '../../../src/bridge/app.ts';
+import { BridgeConfigSchema } from '../../../src/bridge/config.ts';
+import { createNamespace } from '../support.ts';
+import { countNote, createDatabase, eventually, influxql, productNote, silent } from './helpers.ts';
+
+const env = inject('testenv');
+const secret = 'kube-routing-secret-0123456789';
+let app: BridgeApp;
+let client: KubeClient;
+let namespace: string;
+const db = `bk_${Math.random().toString(36).slice(2, 8)}`;
+
+async function put(notifications: object[]): Promise<number> {
+  const response = await fetch(`${app.url}/notify`, {
+    method: 'PUT',
+    headers: { 'x-shelfpulse-secret': secret, 'content-type': 'application/json' },
+    body: JSON.stringify({ notifications }),
+  });
+  return response.status;
+}
+
+beforeAll(async () => {
+  client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
+  await installCrds(client);
+  namespace = await createNamespace(loadKubeConfig(env.kube.kubeconfig), 'bridge-routing');
+  await createDatabase(env.influx.url, db);
+  await client.request('POST', resourcePath(resources.metricSinks, namespace), {
+    body: {
+      apiVersion,
+      kind: 'MetricSink',
+      metadata: { name: 'main' },
+      spec: {
+        url: env.influx.url,
+        flavour: 'v1',
+        database: db,
+        batching: { maxPoints: 1000, flushIntervalMs: 50 },
+      },
+    },
+  });
+  await client.request('POST', resourcePath(resources.shelfFleets, namespace), {
+    body: {
+      apiVersion,
+      kind: 'ShelfFleet',
+      metadata: { name: 'aisle-7' },
+      spec: {
+        devices: { endpointNamePrefix: 'kr-' },
+        placements: [{ productId: 'oat-milk', position: 'end-cap', capacity: 24, restockThreshold: 6 }],
+        sinks: ['main'],
+        store: 'berlin-1',
+        aisle: '7',
+      },
+    },
+  });
+  app = await startBridgeApp(
+    BridgeConfigSchema.parse({
+      listen: { port: 0 },
+      webhook: { secret },
+      kube: { namespace, kubeconfig: env.kube.kubeconfig, statusIntervalMs: 300 },
+      logLevel: 'silent',
+    }),
+    { log: silent },
+  );
+});
+
+afterAll(async () => {
+  await app?.close(2000);
+});
+
+describe('bridge routing from ShelfFleet and MetricSink', () => {
+  it('writes a fleet’s devices to its MetricSink with the fleet’s tags and placement', async () => {
+    const t = Date.now() - 2000;
+    expect(
+      await put([
+        productNote('kr-1', 'oat-milk'),
+        countNote('kr-1', 24, { timestamp: t }),
+        countNote('kr-1', 22, { timestamp: t + 1 }),
+      ]),
+    ).toBe(204);
+    // A device no fleet selects is skipped.
+    expect(await put([countNote('other-1', 3)])).toBe(204);
+    const rows = await influxql(
+      env.influx.url,
+      `SELECT "items", "fleet", "namespace", "store", "aisle", "position", "product_id" FROM shelf_event`,
+      db,
+    );
+    expect(rows.map((r) => r.slice(1))).toEqual([
+      [2, 'aisle-7', namespace, 'berlin-1', '7', 'end-cap', 'oat-milk'],
+    ]);
+    expect(
+      await influxql(env.influx.url, `SELECT * FROM product_count WHERE device_id = 'other-1'`, db),
+    ).toEqual([]);
+  });
+
+  it('reports points written into the MetricSink status, and reads its credentials Secret', async () => {
+    await eventually(async () => {
+      const sink = await client.get<MetricSink & KubeObject>(
+        resourcePath(resources.metricSinks, namespace, 'main'),
+      );
+      // Two counts and one pick-up of kr-1 so far (other-1 is routed nowhere).
+      return sink.status?.pointsWritten === 3 && sink.status.pointsDropped === 0;
+    }, 10_000);
+    await client.request('POST', resourcePath(resources.secrets, namespace), {
+      body: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 'influx-writer' },
+        stringData: { username: 'writer', password: 'not-a-default' },
+      },
+    });
+    await client.mergePatch(resourcePath(resources.metricSinks, namespace, 'main'), {
+      spec: { credentialsSecretRef: { name: 'influx-writer' } },
+    });
+    await eventually(async () => {
+      const writer = app.bridge.sinks.get(`${namespace}.main`);
+      return writer?.config.username === 'writer' && writer.config.password === 'not-a-default';
+    }, 10_000);
+  });
+
+  it('follows a change of the ShelfFleet without a restart', async () => {
+    await client.mergePatch(resourcePath(resources.shelfFleets, namespace, 'aisle-7'), {
+      spec: { store: 'hamburg-2' },
+    });
+    await eventually(async () => {
+      const t = Date.now();
+      await put([countNote('kr-1', 21, { timestamp: t }), countNote('kr-1', 22, { timestamp: t + 1 })]);
+      const rows = await influxql(
+        env.influx.url,
+        `SELECT "items" FROM shelf_event WHERE "store" = 'hamburg-2'`,
+        db,
+      );
+      return rows.length > 0;
+    }, 15_000);
+  });
+});
