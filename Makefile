@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps bins test test-unit test-integration lint format typecheck test-env demo up crds dashboards images clean-cache
+.PHONY: help deps bins test test-unit test-integration e2e lint format typecheck test-env demo up crds dashboards images clean-cache
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -27,6 +27,9 @@ test-unit: deps ## Unit tests only (no servers)
 
 test-integration: deps bins ## Integration tests only
 	npm run test:integration
+
+e2e: deps bins ## End-to-end: the chart, operator, bridge, emulator and simulators on the real API server (part of make test)
+	npm run test:e2e
 
 lint: deps ## ESLint and Prettier
 	npm run lint

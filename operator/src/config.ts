@@ -57,7 +57,7 @@ export const OperatorConfigSchema = z.object({
 export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;
 export type OperatorConfigInput = z.input<typeof OperatorConfigSchema>;
 
-const envNames: Record<keyof OperatorConfig, string> = {
+export const envNames: Record<keyof OperatorConfig, string> = {
   kubeconfig: 'KUBECONFIG',
   namespace: 'SHELFPULSE_NAMESPACE',
   watchNamespace: 'SHELFPULSE_WATCH_NAMESPACE',

@@ -65,12 +65,14 @@ export const MetricSinkSpecSchema = z
           .int()
           .min(0)
           .max(100)
-          .default(5)
-          .describe('Retries of a failed write before its points are dropped.'),
+          .optional()
+          .describe(
+            'Retries of a failed write before its points are dropped; unset (the default): retry until written, so an outage delays points instead of losing them.',
+          ),
         initialDelayMs: z.int().min(1).max(600_000).default(500).describe('Delay before the first retry.'),
         maxDelayMs: z.int().min(1).max(3_600_000).default(30_000).describe('Longest delay between retries.'),
       })
-      .default({ maxRetries: 5, initialDelayMs: 500, maxDelayMs: 30_000 })
+      .default({ initialDelayMs: 500, maxDelayMs: 30_000 })
       .describe('How the bridge retries failed writes (exponential backoff).')
       .meta({
         'x-kubernetes-validations': [
@@ -85,7 +87,9 @@ export const MetricSinkSpecSchema = z
       .min(1)
       .max(10_000_000)
       .default(100_000)
-      .describe('Points held while the sink is unavailable; older points are dropped beyond this.'),
+      .describe(
+        'Points held while the sink is unavailable; beyond this the bridge refuses new notifications (the device cloud keeps and redelivers them) instead of dropping points.',
+      ),
   })
   .describe('Desired state of a MetricSink.')
   .meta({

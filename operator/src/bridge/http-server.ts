@@ -134,10 +134,6 @@ export class BridgeHttpServer {
       req.resume();
       return this.reply(res, 401, 'wrong or missing secret');
     }
-    if (!(this.options.active?.() ?? true)) {
-      req.resume();
-      return this.reply(res, 503, 'standby replica: another one holds the lease', { 'retry-after': '1' });
-    }
     let body: string;
     try {
       body = await readBody(req, webhook.maxBodyBytes);
@@ -148,8 +144,11 @@ export class BridgeHttpServer {
         });
       throw error;
     }
-    // The cloud checks a new callback URL with an empty PUT.
-    if (body.trim() === '') return this.reply(res, 204, '');
+    // The cloud checks a new callback URL with an empty PUT (or an empty JSON
+    // object): every replica answers it, leader or not, since it carries no data.
+    if (body.trim() === '' || /^\{\s*\}$/.test(body.trim())) return this.reply(res, 204, '');
+    if (!(this.options.active?.() ?? true))
+      return this.reply(res, 503, 'standby replica: another one holds the lease', { 'retry-after': '1' });
     let json: unknown;
     try {
       json = JSON.parse(body);
