@@ -8,6 +8,7 @@ import { loadConnection } from '../kube/connection.ts';
 import { LeaderElector } from '../runtime/leader-election.ts';
 import { KubeRouting } from './kube-routing.ts';
 import { SinkStatusReporter } from './sink-status.ts';
+import { HealthReporter } from './health-report.ts';
 import { MbedSdkDeviceCloud } from '../device-cloud/mbed-sdk-device-cloud.ts';
 import { lastCounts } from './baseline.ts';
 import { DeviceDirectory } from './devices.ts';
@@ -88,11 +89,12 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     log.info({ sinks: sinks.map((s) => s.name) }, 'fleets and sinks from the cluster');
   }
   const sdk = config.cloud ? new MbedSdkDeviceCloud(config.cloud) : undefined;
+  const staticRouter = options.router || routing ? undefined : new StaticRouter(config.fleets);
   const directory = new DeviceDirectory(sdk ? { list: () => sdk.listRegisteredDevices() } : {});
   bridge = new Bridge({
     directory,
     sinks,
-    router: options.router ?? routing ?? new StaticRouter(config.fleets),
+    router: options.router ?? routing ?? (staticRouter as StaticRouter),
     rules: { restockMinItems: config.restockMinItems },
     metrics,
     log,
@@ -216,9 +218,27 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
       : undefined;
   reporter?.start();
 
+  // Static fleets report from the start; fleets from ShelfFleets from their first notification.
+  if (staticRouter) bridge.translator.fleets.addRoutes(config.fleets);
+  const health =
+    config.healthIntervalMs > 0
+      ? new HealthReporter({
+          bridge,
+          metrics,
+          log: log.child({ part: 'health' }),
+          pod: config.leaderElection?.identity ?? hostname(),
+          intervalMs: config.healthIntervalMs,
+          active: () => active,
+          // With routing from the cluster every sink is a MetricSink named `<namespace>.<name>`.
+          sinkNamespace: (sink) => (routing ? sink.slice(0, Math.max(0, sink.indexOf('.'))) : ''),
+        })
+      : undefined;
+  health?.start();
+
   const close = async (graceMs = config.shutdownGraceMs): Promise<number> => {
     channelReady = false;
     await stopLongPoll();
+    await health?.stop();
     const [, left] = await Promise.all([server.close(graceMs + 1000), (bridge as Bridge).close(graceMs)]);
     await reporter?.stop();
     stopElection.abort();

@@ -199,6 +199,33 @@ export class Bridge {
     return waits;
   }
 
+  /**
+   * Writes points the bridge makes itself (its health report) like derived
+   * ones: spooled when there is a spool, then batched and retried by each
+   * sink's writer. Never waits; a sink whose buffer has no room for them
+   * drops them rather than refuse or push out shelf data.
+   */
+  writeOwn(points: Record<string, string[]>, receivedMs = Date.now()): void {
+    if (this.closing) return;
+    const fitting: Record<string, string[]> = {};
+    for (const [sink, lines] of Object.entries(points)) {
+      const writer = this.sinks.get(sink);
+      if (writer && writer.pending + lines.length <= writer.config.maxBufferPoints) fitting[sink] = lines;
+      else
+        this.options.metrics.pointsDropped.inc(
+          { sink, reason: writer ? 'overflow' : 'unknown-sink' },
+          lines.length,
+        );
+    }
+    if (Object.keys(fitting).length === 0) return;
+    const segment = this.spool
+      ? this.spool.append({ s: fitting, d: {}, r: receivedMs }, () => this.spoolState())
+      : -1;
+    if (this.spool) this.options.metrics.spoolBytes.set(this.spool.bytes);
+    for (const [sink, lines] of Object.entries(fitting))
+      this.sinks.get(sink)?.enqueue(lines, segment, receivedMs);
+  }
+
   private replay(): void {
     if (!this.spool) return;
     const replay = this.spool.replay();

@@ -117,6 +117,15 @@ export const BridgeConfigSchema = z
       .optional()
       .describe('Disk spool: nothing acknowledged is lost, even on SIGKILL.'),
     shutdownGraceMs: z.int().min(0).max(600_000).default(20_000),
+    healthIntervalMs: z
+      .int()
+      .min(0)
+      .max(3_600_000)
+      .refine((ms) => ms === 0 || ms >= 100, 'at least 100 ms, or 0 to disable the health report')
+      .default(10_000)
+      .describe(
+        'How often the active replica writes its health (shelfpulse_bridge_fleet/_sink) into the sinks; 0: never.',
+      ),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .refine((c) => c.leaderElection === undefined || c.kube !== undefined, {

@@ -16,6 +16,7 @@ import {
 import { decodeCount, decodeText } from './payload.ts';
 import { placementOf, type FleetRoute, type Router } from './routing.ts';
 import type { DeviceDirectory } from './devices.ts';
+import { FleetStats } from './fleet-stats.ts';
 
 export interface Translation {
   /** Line protocol by sink name. */
@@ -57,6 +58,8 @@ function timeUsOf(n: Notification, fallbackUs: number): number {
 
 export class Translator {
   readonly deriver: Deriver;
+  /** Devices and notifications per fleet, for the health report. */
+  readonly fleets = new FleetStats();
   private readonly options: TranslatorOptions;
   private readonly productIds = new Map<string, string>();
   private readonly logged = new Set<string>();
@@ -90,7 +93,7 @@ export class Translator {
     const points: Record<string, string[]> = {};
     const devices: Record<string, DeviceState> = {};
     const products: Record<string, string> = {};
-    const counts: { n: Notification; timeUs: number }[] = [];
+    const counts: { n: Notification; timeUs: number; route: FleetRoute | undefined }[] = [];
     // Counted per batch, not per notification: prom-client label lookups add up.
     const results = new Map<string, number>();
     const kinds = new Map<string, number>();
@@ -115,6 +118,9 @@ export class Translator {
         n = parsed.data;
       }
       const timeUs = timeUsOf(n, startUs + i);
+      // Every notification of a routed device counts for its fleet, whatever becomes of it.
+      const route = this.options.router.route(this.options.directory.identity(n.ep as string));
+      if (route) this.fleets.record(route, n.ep as string);
       if (n.path === PRODUCT_ID_PATH) {
         const decoded = decodeText(n.payload, n.ct);
         if (!decoded.ok) this.malformed(decoded.reason, n.ep, decoded.detail);
@@ -123,18 +129,17 @@ export class Translator {
           if (this.productIds.get(n.ep as string) !== decoded.value) products[n.ep as string] = decoded.value;
           this.productIds.set(n.ep as string, decoded.value);
         }
-      } else if (n.path === ITEM_COUNT_PATH) counts.push({ n, timeUs });
+      } else if (n.path === ITEM_COUNT_PATH) counts.push({ n, timeUs, route });
       else bump(results, 'unknown-path');
     }
     counts.sort((a, b) => a.timeUs - b.timeUs);
-    for (const { n, timeUs } of counts) {
+    for (const { n, timeUs, route } of counts) {
       const deviceId = n.ep as string;
       const decoded = decodeCount(n.payload, n.ct);
       if (!decoded.ok) {
         this.malformed(decoded.reason, deviceId, decoded.detail);
         continue;
       }
-      const route = this.options.router.route(this.options.directory.identity(deviceId));
       if (!route) {
         bump(results, 'unknown-device');
         this.logOnce(
