@@ -82,6 +82,16 @@ export function productActivity(truth: GroundTruth): Map<string, Point[]> {
   return result;
 }
 
+/** Number of product_count points (first readings and interactions) per product. */
+export function countPointsPerProduct(truth: GroundTruth): Map<string, number> {
+  const result = new Map<string, number>();
+  for (const p of countPoints(truth)) {
+    const product = shelfOf(truth, p.device_id).product_id;
+    result.set(product, (result.get(product) ?? 0) + 1);
+  }
+  return result;
+}
+
 /** Sum of items per `key` over the range. */
 export function itemsBy(
   truth: GroundTruth,

@@ -89,12 +89,11 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     log.info({ sinks: sinks.map((s) => s.name) }, 'fleets and sinks from the cluster');
   }
   const sdk = config.cloud ? new MbedSdkDeviceCloud(config.cloud) : undefined;
-  const staticRouter = options.router || routing ? undefined : new StaticRouter(config.fleets);
   const directory = new DeviceDirectory(sdk ? { list: () => sdk.listRegisteredDevices() } : {});
   bridge = new Bridge({
     directory,
     sinks,
-    router: options.router ?? routing ?? (staticRouter as StaticRouter),
+    router: options.router ?? routing ?? new StaticRouter(config.fleets),
     rules: { restockMinItems: config.restockMinItems },
     metrics,
     log,
@@ -219,7 +218,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   reporter?.start();
 
   // Static fleets report from the start; fleets from ShelfFleets from their first notification.
-  if (staticRouter) bridge.translator.fleets.addRoutes(config.fleets);
+  if (!options.router && !routing) bridge.translator.fleets.addRoutes(config.fleets);
   const health =
     config.healthIntervalMs > 0
       ? new HealthReporter({
