@@ -293,6 +293,14 @@ describe('ShelfPulse deployed with its chart', () => {
         : undefined;
     });
     expect(status.conditions?.find((c) => c.type === 'Subscribed')?.status).toBe('True');
+    const ready = await eventually('fleet Ready', async () => {
+      const sf = JSON.parse(kubectl('get', `shelffleet/${fleet}`, '-o', 'json')) as {
+        status?: { conditions?: { type: string; status: string; reason?: string }[] };
+      };
+      const conditions = sf.status?.conditions ?? [];
+      return conditions.find((c) => c.type === 'Ready')?.status === 'True' ? conditions : undefined;
+    });
+    expect(ready.find((c) => c.type === 'SinkReady')?.status).toBe('True');
   });
 
   it('runs the original tutorial query and every dashboard panel query against the data', async () => {
