@@ -14,6 +14,8 @@ export const controllers = [
   'deployment-controller',
   'replicaset-controller',
   'statefulset-controller',
+  // Scales through the scale subresource, as it would a ShelfFleet.
+  'horizontal-pod-autoscaler-controller',
 ];
 
 export async function startKubeControllerManager(
@@ -33,6 +35,7 @@ export async function startKubeControllerManager(
       `--root-ca-file=${api.caFile}`,
       '--use-service-account-credentials=false',
       '--leader-elect=false',
+      '--horizontal-pod-autoscaler-sync-period=1s',
       '--bind-address=127.0.0.1',
       '--secure-port=0',
       '--v=1',
