@@ -19,8 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
 import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
-import type { GroundTruthRecord } from '@shelfpulse/simulator/shelf/ground-truth';
-import { ShelfSimRunner } from '@shelfpulse/simulator/shelf/shelf-sim-runner';
+import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
 import { freePort, startInfluxd } from '@shelfpulse/testenv';
 import { SimulatorConfigSchema } from '../operator/src/api/simulator-config.ts';
 import { BehaviourSchema } from '../operator/src/api/behaviour.ts';
@@ -366,20 +365,10 @@ async function runScoring(influxUrl: string, speedup: number, runMs: number) {
     speedup,
     seed: 9,
   });
-  const observed = new Set<string>();
-  const truth: GroundTruthRecord[] = [];
-  const runner = new ShelfSimRunner(config, {
+  const { runner, observed, truth } = observedRun(config, {
     bindAddress: '127.0.0.1',
     log: silent,
-    onEvent: (record) => {
-      if (observed.has(record.endpoint)) truth.push(record);
-    },
   });
-  runner.endpoints.forEach((endpoint, i) =>
-    runner.client(i)?.on('observed', (path) => {
-      if (path === '/10341/0/26342') observed.add(endpoint);
-    }),
-  );
   await runner.start();
   while (observed.size < 12) await new Promise((r) => setTimeout(r, 50));
   await new Promise((r) => setTimeout(r, runMs));

@@ -11,7 +11,7 @@ import { SimulatorConfigSchema } from '@shelfpulse/operator/api/simulator-config
 import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
 import type { GroundTruthRecord } from '@shelfpulse/simulator/shelf/ground-truth';
-import { ShelfSimRunner } from '@shelfpulse/simulator/shelf/shelf-sim-runner';
+import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
 import { bridgeFleetHealth, bridgeSinkHealth } from '../../src/measurements.ts';
 import type { DataSource, FleetReport, GroundTruth, Reading, Shelf, SinkReport } from './ground-truth.ts';
 import { runInfluxQL } from './influx-query.ts';
@@ -139,11 +139,9 @@ export const pipelineSource: DataSource = async ({ url, db }) => {
 
   const shelves: Shelf[] = [];
   const readings: Reading[] = [];
-  const records: GroundTruthRecord[] = [];
   // The bridge sees a shelf from the cloud's first observation on: its first
   // count is a reading, and only later changes are notified.
-  const observed = new Set<string>();
-  const runners = fleets.map((plan, f) => {
+  const runs = fleets.map((plan, f) => {
     const config = SimulatorConfigSchema.parse({
       fleet: plan.fleet,
       namespace,
@@ -162,15 +160,18 @@ export const pipelineSource: DataSource = async ({ url, db }) => {
       speedup,
       seed: 11 + f,
     });
-    const runner = new ShelfSimRunner(config, {
-      simStartMs: Date.UTC(2026, 0, 1, 10),
-      bindAddress: '127.0.0.1',
-      log: silent,
-      onEvent: (record) => {
-        if (observed.has(record.endpoint)) records.push(record);
-      },
-    });
-    runner.endpoints.forEach((endpoint, i) => {
+    const run = observedRun(
+      config,
+      { simStartMs: Date.UTC(2026, 0, 1, 10), bindAddress: '127.0.0.1', log: silent },
+      // The observe response carries the count of this very moment.
+      (i, endpoint) =>
+        readings.push({
+          timeMs: Date.now(),
+          device_id: deviceIdFor(endpoint),
+          count: run.runner.client(i)!.count,
+        }),
+    );
+    run.runner.endpoints.forEach((endpoint, i) => {
       const placement = plan.placements[i % plan.placements.length]!;
       shelves.push({
         device_id: deviceIdFor(endpoint),
@@ -182,27 +183,27 @@ export const pipelineSource: DataSource = async ({ url, db }) => {
         position: placement.position,
         capacity: placement.capacity,
       });
-      const client = runner.client(i)!;
-      client.on('observed', (path) => {
-        if (path !== countPath || observed.has(endpoint)) return;
-        observed.add(endpoint);
-        // The observe response carries the count of this very moment.
-        readings.push({ timeMs: Date.now(), device_id: deviceIdFor(endpoint), count: client.count });
-      });
     });
-    return runner;
+    return run;
   });
+  const runners = runs.map((r) => r.runner);
+  const observedShelves = (): number => runs.reduce((n, r) => n + r.observed.size, 0);
+  /** Both fleets' interactions, in the order they happened. */
+  const records = (): GroundTruthRecord[] =>
+    runs
+      .flatMap((r) => r.truth)
+      .sort((a, b) => Date.parse(a.wallTime ?? a.time) - Date.parse(b.wallTime ?? b.time));
 
   try {
     await Promise.all(runners.map((r) => r.start()));
-    await waitFor('every shelf observed', async () => observed.size === shelves.length);
+    await waitFor('every shelf observed', async () => observedShelves() === shelves.length);
     await new Promise((resolve) => setTimeout(resolve, runMs));
     for (const runner of runners) runner.stopShoppers();
     for (const runner of runners)
       if (runner.stats().droppedNotifications > 0)
         throw new Error('pipeline source: a shelf dropped notifications');
     // Every count the shelves sent has been taken in (first counts are baselines) and written.
-    const expectedCounts = readings.length + records.length;
+    const expectedCounts = readings.length + records().length;
     await waitFor('every notification taken in', async () => {
       const metric = (await app.metrics.registry.getMetricsAsJSON()).find(
         (m) => m.name === 'shelfpulse_bridge_notifications_total',
@@ -228,7 +229,7 @@ export const pipelineSource: DataSource = async ({ url, db }) => {
     toMs,
     shelves,
     readings,
-    interactions: records.map((r) => ({
+    interactions: records().map((r) => ({
       timeMs: Date.parse(r.wallTime ?? r.time),
       device_id: deviceIdFor(r.endpoint),
       kind: r.kind,

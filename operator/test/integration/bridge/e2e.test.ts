@@ -4,8 +4,7 @@
 import { pino } from 'pino';
 import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
-import type { GroundTruthRecord } from '@shelfpulse/simulator/shelf/ground-truth';
-import { ShelfSimRunner } from '@shelfpulse/simulator/shelf/shelf-sim-runner';
+import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
 import { SimulatorConfigSchema } from '../../../src/api/simulator-config.ts';
 import { freePort } from '@shelfpulse/testenv';
 import { describe, expect, inject, it } from 'vitest';
@@ -80,21 +79,8 @@ describe('bridge end to end', () => {
         speedup: 20,
         seed: 6,
       });
-      const observed = new Set<string>();
-      const truth: GroundTruthRecord[] = [];
-      const runner = new ShelfSimRunner(config, {
-        bindAddress: '127.0.0.1',
-        log: silent,
-        // Only changes after the cloud started observing the count are notified.
-        onEvent: (record) => {
-          if (observed.has(record.endpoint)) truth.push(record);
-        },
-      });
-      runner.endpoints.forEach((endpoint, i) =>
-        runner.client(i)?.on('observed', (path) => {
-          if (path === '/10341/0/26342') observed.add(endpoint);
-        }),
-      );
+      // Only changes after the cloud started observing the count are notified.
+      const { runner, observed, truth } = observedRun(config, { bindAddress: '127.0.0.1', log: silent });
       try {
         await runner.start();
         await expect.poll(() => observed.size, { timeout: 20_000 }).toBe(12);

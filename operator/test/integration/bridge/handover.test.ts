@@ -5,8 +5,7 @@
 import { pino } from 'pino';
 import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
-import type { GroundTruthRecord } from '@shelfpulse/simulator/shelf/ground-truth';
-import { ShelfSimRunner } from '@shelfpulse/simulator/shelf/shelf-sim-runner';
+import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
 import { loadKubeConfig } from '@shelfpulse/testenv';
 import { describe, expect, inject, it } from 'vitest';
 import { SimulatorConfigSchema } from '../../../src/api/simulator-config.ts';
@@ -69,20 +68,10 @@ describe('long poll across a leadership change', () => {
       speedup: 40,
       seed: 4,
     });
-    const observed = new Set<string>();
-    const truth: GroundTruthRecord[] = [];
-    const runner = new ShelfSimRunner(config, {
+    const { runner, observed, truth } = observedRun(config, {
       bindAddress: '127.0.0.1',
       log: silent,
-      onEvent: (record) => {
-        if (observed.has(record.endpoint)) truth.push(record);
-      },
     });
-    runner.endpoints.forEach((endpoint, i) =>
-      runner.client(i)?.on('observed', (path) => {
-        if (path === '/10341/0/26342') observed.add(endpoint);
-      }),
-    );
     try {
       await runner.start();
       await expect.poll(() => observed.size, { timeout: 20_000 }).toBe(8);
