@@ -20,7 +20,7 @@ import { pino } from 'pino';
 import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
 import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
-import { freePort, startInfluxd } from '@shelfpulse/testenv';
+import { freePort, influxqlRows, startInfluxd } from '@shelfpulse/testenv';
 import { SimulatorConfigSchema } from '../operator/src/api/simulator-config.ts';
 import { BehaviourSchema } from '../operator/src/api/behaviour.ts';
 import type { Placement } from '../operator/src/api/placement.ts';
@@ -88,24 +88,12 @@ function note(i: number, count: number): object {
   };
 }
 
-async function query(url: string, db: string, q: string): Promise<unknown[][]> {
-  const response = await fetch(`${url}/query`, { method: 'POST', body: new URLSearchParams({ q, db }) });
-  const body = (await response.json()) as { results: { series?: { values: unknown[][] }[] }[] };
-  return body.results[0]?.series?.[0]?.values ?? [];
+function query(url: string, db: string, q: string): Promise<unknown[][]> {
+  return influxqlRows(url, q, { db });
 }
 
-async function put(url: string, message: object): Promise<void> {
-  const body = JSON.stringify(message);
-  for (;;) {
-    const response = await fetch(url, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', 'x-shelfpulse-secret': secret },
-      body,
-    });
-    await response.body?.cancel();
-    if (response.ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
+function put(url: string, message: object): Promise<void> {
+  return putBody(url, JSON.stringify(message));
 }
 
 async function putBody(url: string, body: string): Promise<void> {

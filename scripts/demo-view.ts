@@ -1,5 +1,6 @@
 // The demo's live table: per product, what customers did with it, read back
 // from InfluxDB with InfluxQL (the same data the Grafana dashboards show).
+import { influxql } from '@shelfpulse/testenv';
 import type { z } from 'zod';
 import type { PlacementSchema } from '../operator/src/api/placement.ts';
 
@@ -14,32 +15,6 @@ export interface ProductFigures {
   stock: number;
 }
 
-interface Series {
-  tags?: Record<string, string>;
-  values?: [string | number, number | null][];
-}
-
-async function influxql(
-  url: string,
-  db: string,
-  headers: Record<string, string>,
-  q: string,
-): Promise<Series[]> {
-  const response = await fetch(`${url}/query`, {
-    method: 'POST',
-    headers,
-    body: new URLSearchParams({ db, q }),
-    signal: AbortSignal.timeout(5_000),
-  });
-  const body = (await response.json()) as {
-    results?: { series?: Series[]; error?: string }[];
-    error?: string;
-  };
-  const error = body.error ?? body.results?.[0]?.error;
-  if (!response.ok || error) throw new Error(`InfluxQL failed: ${error ?? response.status}`);
-  return body.results?.[0]?.series ?? [];
-}
-
 export async function readFigures(
   url: string,
   db: string,
@@ -52,12 +27,10 @@ export async function readFigures(
       { productId: p.productId, position: p.position, pickups: 0, putbacks: 0, restocks: 0, stock: 0 },
     ]),
   );
-  const events = await influxql(
-    url,
+  const events = await influxql(url, 'SELECT sum("items") FROM "shelf_event" GROUP BY "product_id", "kind"', {
     db,
     headers,
-    'SELECT sum("items") FROM "shelf_event" GROUP BY "product_id", "kind"',
-  );
+  });
   for (const series of events) {
     const row = figures.get(series.tags?.['product_id'] ?? '');
     const items = Number(series.values?.[0]?.[1] ?? 0);
@@ -69,9 +42,11 @@ export async function readFigures(
   }
   const counts = await influxql(
     url,
-    db,
-    headers,
     'SELECT last("count") FROM "product_count" GROUP BY "product_id", "device_id"',
+    {
+      db,
+      headers,
+    },
   );
   for (const series of counts) {
     const row = figures.get(series.tags?.['product_id'] ?? '');

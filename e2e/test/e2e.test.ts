@@ -13,6 +13,7 @@ import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } f
 import {
   freePort,
   Helm,
+  influxql,
   loadKubeConfig,
   ManagedProcess,
   mintServiceAccountKubeconfig,
@@ -60,27 +61,10 @@ async function eventually<T>(
   }
 }
 
-interface Series {
-  name: string;
-  tags?: Record<string, string>;
-  values: (number | string | null)[][];
-}
-
-async function influxql(q: string): Promise<Series[]> {
-  const response = await fetch(
-    `${env.influx.url}/query?${new URLSearchParams({ db: database, q, epoch: 'ms' })}`,
-  );
-  const body = (await response.json()) as {
-    results?: { series?: Series[]; error?: string }[];
-    error?: string;
-  };
-  const error = body.error ?? body.results?.[0]?.error;
-  if (!response.ok || error) throw new Error(`InfluxQL: ${error ?? response.status}\n${q}`);
-  return body.results?.[0]?.series ?? [];
-}
+const query = (q: string) => influxql(env.influx.url, q, { db: database, epoch: 'ms' });
 
 async function reportingDevices(): Promise<number> {
-  const series = await influxql(
+  const series = await query(
     `SHOW TAG VALUES FROM "product_count" WITH KEY = "device_id" WHERE "fleet" = '${fleet}'`,
   );
   return series[0]?.values.length ?? 0;
@@ -267,7 +251,7 @@ describe('ShelfPulse deployed with its chart', () => {
       await eventually('8 shelves reporting', async () => ((await reportingDevices()) >= 8 ? 8 : undefined)),
     ).toBe(8);
     const events = await eventually('derived interactions', async () => {
-      const series = await influxql(
+      const series = await query(
         `SELECT sum("items") FROM "shelf_event" WHERE "fleet" = '${fleet}' GROUP BY "kind"`,
       );
       return series.some((s) => s.tags?.['kind'] === 'pickup') ? series : undefined;
@@ -304,7 +288,7 @@ describe('ShelfPulse deployed with its chart', () => {
   });
 
   it('runs the original tutorial query and every dashboard panel query against the data', async () => {
-    const tutorial = await influxql(
+    const tutorial = await query(
       `SELECT non_negative_difference(count("count")) FROM "product_count" WHERE time > now() - 1h GROUP BY time(1s), "product_id" fill(previous)`,
     );
     expect(tutorial.length).toBeGreaterThan(0);
@@ -324,7 +308,7 @@ describe('ShelfPulse deployed with its chart', () => {
         for (const target of (panel.targets ?? []) as { query?: string }[]) {
           if (!target.query) continue;
           queries++;
-          const series = await influxql(
+          const series = await query(
             interpolate(target.query, { ...context, minInterval: (panel as { interval?: string }).interval }),
           );
           // A panel with a "no value" text (empty shelves) may rightly have nothing to show.

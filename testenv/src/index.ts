@@ -1,6 +1,7 @@
 export { binary, cacheDir, hasBinary } from './bins.ts';
 export { startEtcd, type Etcd } from './etcd.ts';
 export { Helm } from './helm.ts';
+export { influxql, influxqlRows, type InfluxQLOptions, type InfluxSeries } from './influxql.ts';
 export { startInfluxd, type Influxd, type InfluxdOptions } from './influxd.ts';
 export { startKubeApiserver, type KubeApiserver } from './kube-apiserver.ts';
 export {

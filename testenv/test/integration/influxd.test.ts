@@ -3,23 +3,15 @@
 // with InfluxQL.
 import { InfluxDB, Point } from '@influxdata/influxdb-client';
 import { describe, expect, inject, it } from 'vitest';
+import { influxqlRows } from '../../src/index.ts';
 
 const env = inject('testenv');
 
-async function influxql(q: string, db?: string): Promise<unknown[][]> {
-  const params = new URLSearchParams({ q, ...(db ? { db } : {}), epoch: 'ms' });
-  const response = await fetch(`${env.influx.url}/query`, { method: 'POST', body: params });
-  expect(response.status).toBe(200);
-  const body = (await response.json()) as {
-    results: { series?: { values: unknown[][] }[]; error?: string }[];
-  };
-  if (body.results[0]?.error) throw new Error(body.results[0].error);
-  return body.results[0]?.series?.[0]?.values ?? [];
-}
+const query = (q: string, db?: string) => influxqlRows(env.influx.url, q, { db, epoch: 'ms' });
 
 describe('influxd', () => {
   it('accepts points through @influxdata/influxdb-client (v2 compatibility) and /write', async () => {
-    await influxql('CREATE DATABASE smoke');
+    await query('CREATE DATABASE smoke');
 
     const writeApi = new InfluxDB({ url: env.influx.url, token: '' }).getWriteApi('', 'smoke/autogen', 'ms');
     writeApi.writePoint(
@@ -34,7 +26,7 @@ describe('influxd', () => {
     });
     expect(response.status).toBe(204);
 
-    const rows = await influxql('SELECT "count", "product_id" FROM product_count ORDER BY time', 'smoke');
+    const rows = await query('SELECT "count", "product_id" FROM product_count ORDER BY time', 'smoke');
     expect(rows).toEqual([
       [1000, 7, 'p-1'],
       [2000, 6, 'p-1'],
@@ -43,7 +35,7 @@ describe('influxd', () => {
   });
 
   it('rejects a field type conflict with a 400 that names the field', async () => {
-    await influxql('CREATE DATABASE conflict');
+    await query('CREATE DATABASE conflict');
     await fetch(`${env.influx.url}/write?db=conflict`, { method: 'POST', body: 'm value=1i 1' });
     const response = await fetch(`${env.influx.url}/write?db=conflict`, {
       method: 'POST',

@@ -1,5 +1,6 @@
 // Shared by the bridge's integration tests: InfluxQL against the real influxd,
 // notification builders, and a bridge wired to given sinks.
+import { influxql as influxqlOf, influxqlRows } from '@shelfpulse/testenv';
 import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
 import type { Truth } from './shelf-load.ts';
@@ -10,16 +11,8 @@ import { SinkConfigSchema, type SinkConfigInput } from '../../../src/bridge/sink
 
 export const silent: Logger = pino({ level: 'silent' });
 
-export async function influxql(url: string, q: string, db?: string): Promise<unknown[][]> {
-  const params = new URLSearchParams({ q, epoch: 'u', ...(db ? { db } : {}) });
-  const response = await fetch(`${url}/query`, { method: 'POST', body: params });
-  const body = (await response.json()) as {
-    results: { series?: { values: unknown[][] }[]; error?: string }[];
-    error?: string;
-  };
-  const error = body.error ?? body.results[0]?.error;
-  if (error) throw new Error(error);
-  return (body.results[0]?.series ?? []).flatMap((s) => s.values);
+export function influxql(url: string, q: string, db?: string): Promise<unknown[][]> {
+  return influxqlRows(url, q, { db, epoch: 'u' });
 }
 
 /** Series with their tags, for GROUP BY queries. */
@@ -28,15 +21,8 @@ export async function influxqlSeries(
   q: string,
   db: string,
 ): Promise<{ tags: Record<string, string>; values: unknown[][] }[]> {
-  const response = await fetch(`${url}/query`, {
-    method: 'POST',
-    body: new URLSearchParams({ q, db, epoch: 'u' }),
-  });
-  const body = (await response.json()) as {
-    results: { series?: { tags?: Record<string, string>; values: unknown[][] }[]; error?: string }[];
-  };
-  if (body.results[0]?.error) throw new Error(body.results[0].error);
-  return (body.results[0]?.series ?? []).map((s) => ({ tags: s.tags ?? {}, values: s.values }));
+  const series = await influxqlOf(url, q, { db, epoch: 'u' });
+  return series.map((s) => ({ tags: s.tags ?? {}, values: s.values }));
 }
 
 export async function createDatabase(url: string, db: string): Promise<void> {
