@@ -1,7 +1,5 @@
 // Measurement, field and tag names in InfluxDB (see ARCHITECTURE.md). The
-// bridge writes them; the dashboards read them. `bridgeHealth` is the bridge's
-// own health measurement, written next to the data so that Grafana needs no
-// Prometheus to show fleet health.
+// bridge writes them; the dashboards read them.
 export const productCount = { measurement: 'product_count', field: 'count' } as const;
 
 export const shelfEvent = {
@@ -26,22 +24,6 @@ export type ShelfTag = (typeof shelfTags)[number];
 /**
  * The bridge's own health, written by every bridge pod every report interval
  * next to the data, so that Grafana needs no Prometheus to show fleet health.
- * Counters (`*_total`) are cumulative since the pod started; dashboards take
- * non-negative differences, so a restart never shows as a negative rate.
+ * The bridge, which writes them, owns the names; the dashboards read them.
  */
-export const bridgeFleetHealth = {
-  measurement: 'shelfpulse_bridge_fleet',
-  tags: ['pod', 'fleet', 'namespace'],
-  fields: { devicesRegistered: 'devices_registered', notifications: 'notifications_total' },
-} as const;
-
-/** Per bridge pod and MetricSink: write errors and the depth of the retry buffer. */
-export const bridgeSinkHealth = {
-  measurement: 'shelfpulse_bridge_sink',
-  tags: ['pod', 'sink', 'namespace'],
-  fields: {
-    writeErrors: 'write_errors_total',
-    pointsDropped: 'points_dropped_total',
-    bufferDepth: 'buffer_depth',
-  },
-} as const;
+export { bridgeFleetHealth, bridgeSinkHealth } from '@shelfpulse/operator/bridge/health-report';

@@ -2,8 +2,8 @@
 // "Fleet health" dashboard needs no Prometheus: every interval the active
 // replica writes one point per fleet into that fleet's sinks, and one point
 // per sink into that sink. Counters are cumulative since this process
-// started; all fields are integers. The names must equal the dashboards'
-// (grafana-dashboards/src/measurements.ts; a unit test there compares them).
+// started; all fields are integers. The dashboards (grafana-dashboards/src/
+// measurements.ts) read these names from here.
 import type { Logger } from 'pino';
 import type { Bridge } from './bridge.ts';
 import { escapeTag } from './line-protocol.ts';
