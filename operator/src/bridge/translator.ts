@@ -56,6 +56,34 @@ function timeUsOf(n: Notification, fallbackUs: number): number {
   return Number.isFinite(ms) && ms > 0 ? Math.round(ms * 1000) : fallbackUs;
 }
 
+interface PendingCount {
+  n: Notification;
+  timeUs: number;
+  route: FleetRoute | undefined;
+}
+
+/** What one batch gathers on its way through the translator. */
+class BatchTally {
+  /** Lines by sink (a Map: a keyed store by a changing name deoptimises the hot path). */
+  readonly points = new Map<string, string[]>();
+  readonly products: Record<string, string> = {};
+  readonly counts: PendingCount[] = [];
+  /** Devices whose state changed: copied once at the end, however often they changed. */
+  readonly changed = new Set<string>();
+  readonly results = new Map<string, number>();
+  readonly kinds = new Map<string, number>();
+
+  bump(map: Map<string, number>, key: string): void {
+    map.set(key, (map.get(key) ?? 0) + 1);
+  }
+
+  /** Counted per batch, not per notification: prom-client label lookups add up. */
+  report(metrics: BridgeMetrics): void {
+    for (const [result, n] of this.results) metrics.notifications.inc({ result }, n);
+    for (const [kind, n] of this.kinds) metrics.events.inc({ kind }, n);
+  }
+}
+
 export class Translator {
   readonly deriver: Deriver;
   /** Devices and notifications per fleet, for the health report. */
@@ -87,90 +115,88 @@ export class Translator {
     return Object.fromEntries(this.productIds);
   }
 
+  // One batch is taken in two passes of small per-notification steps: V8
+  // optimises small functions called often far more reliably than one large
+  // loop (whose on-stack-replaced code any deopt throws away, batch after batch).
   translate(message: NotificationMessage, receivedMs: number): Translation {
-    const { metrics } = this.options;
     this.options.directory.learn(message);
-    const points: Record<string, string[]> = {};
-    const devices: Record<string, DeviceState> = {};
-    const products: Record<string, string> = {};
-    const counts: { n: Notification; timeUs: number; route: FleetRoute | undefined }[] = [];
-    // Counted per batch, not per notification: prom-client label lookups add up.
-    const results = new Map<string, number>();
-    const kinds = new Map<string, number>();
-    const bump = (map: Map<string, number>, key: string): void => void map.set(key, (map.get(key) ?? 0) + 1);
+    const batch = new BatchTally();
     const raw = message.notifications ?? [];
     // Arrival order, one microsecond apart, and never before the previous batch
     // (a batch of 5000 spans 5 ms; the next may arrive sooner).
     const startUs = Math.max(receivedMs * 1000, this.nextUs);
     this.nextUs = startUs + raw.length;
-    for (let i = 0; i < raw.length; i++) {
-      let n = plainNotification(raw[i]);
-      if (!n) {
-        const parsed = NotificationSchema.safeParse(raw[i]);
-        if (!parsed.success || !parsed.data.ep || !parsed.data.path) {
-          this.malformed(
-            'bad-notification',
-            parsed.success ? parsed.data.ep : undefined,
-            'missing ep or path',
-          );
-          continue;
-        }
-        n = parsed.data;
+    for (let i = 0; i < raw.length; i++) this.take(raw[i], startUs + i, batch);
+    batch.counts.sort((a, b) => a.timeUs - b.timeUs);
+    for (const count of batch.counts) this.derive(count, batch);
+    const devices: Record<string, DeviceState> = Object.fromEntries(
+      [...batch.changed].flatMap((deviceId) => {
+        const state = this.deriver.snapshotOf(deviceId);
+        return state ? [[deviceId, state] as const] : [];
+      }),
+    );
+    batch.report(this.options.metrics);
+    return { points: Object.fromEntries(batch.points), devices, products: batch.products };
+  }
+
+  /** First pass: validates, routes and sorts one notification; product ids are taken at once. */
+  private take(raw: unknown, arrivalUs: number, batch: BatchTally): void {
+    let n = plainNotification(raw);
+    if (!n) {
+      const parsed = NotificationSchema.safeParse(raw);
+      if (!parsed.success || !parsed.data.ep || !parsed.data.path) {
+        this.malformed('bad-notification', parsed.success ? parsed.data.ep : undefined, 'missing ep or path');
+        return;
       }
-      const timeUs = timeUsOf(n, startUs + i);
-      // Every notification of a routed device counts for its fleet, whatever becomes of it.
-      const route = this.options.router.route(this.options.directory.identity(n.ep as string));
-      if (route) this.fleets.record(route, n.ep as string);
-      if (n.path === PRODUCT_ID_PATH) {
-        const decoded = decodeText(n.payload, n.ct);
-        if (!decoded.ok) this.malformed(decoded.reason, n.ep, decoded.detail);
-        else {
-          bump(results, 'product-id');
-          if (this.productIds.get(n.ep as string) !== decoded.value) products[n.ep as string] = decoded.value;
-          this.productIds.set(n.ep as string, decoded.value);
-        }
-      } else if (n.path === ITEM_COUNT_PATH) counts.push({ n, timeUs, route });
-      else bump(results, 'unknown-path');
+      n = parsed.data;
     }
-    counts.sort((a, b) => a.timeUs - b.timeUs);
-    for (const { n, timeUs, route } of counts) {
-      const deviceId = n.ep as string;
-      const decoded = decodeCount(n.payload, n.ct);
-      if (!decoded.ok) {
-        this.malformed(decoded.reason, deviceId, decoded.detail);
-        continue;
-      }
-      if (!route) {
-        bump(results, 'unknown-device');
-        this.logOnce(
-          deviceId,
-          'unknown-device',
-          'no fleet routes this device; its notifications are skipped',
-        );
-        continue;
-      }
-      const productId = this.productIds.get(deviceId);
-      if (productId === undefined) this.options.onUnknownProduct?.(deviceId);
-      const placement = placementOf(route, productId);
-      const derived = this.deriver.observe(
-        { deviceId, count: decoded.value, timeUs, seq: n.observe },
-        { capacity: placement?.capacity, restockThreshold: placement?.restockThreshold },
-      );
-      bump(results, derived.outcome);
-      if (derived.countTimeUs === undefined) continue;
-      const state = this.deriver.snapshotOf(deviceId);
-      if (state) devices[deviceId] = state;
-      const tags = this.tagsOf(deviceId, productId, route, placement?.position);
-      const lines = [countLine(tags, decoded.value, derived.countTimeUs)];
-      if (derived.event) {
-        bump(kinds, derived.event.kind);
-        lines.push(eventLine(tags, derived.event.kind, derived.event.items, derived.countTimeUs));
-      }
-      for (const sink of route.sinks) (points[sink] ??= []).push(...lines);
+    const deviceId = n.ep as string;
+    // Every notification of a routed device counts for its fleet, whatever becomes of it.
+    const route = this.options.router.route(this.options.directory.identity(deviceId));
+    if (route) this.fleets.record(route, deviceId);
+    if (n.path === ITEM_COUNT_PATH) batch.counts.push({ n, timeUs: timeUsOf(n, arrivalUs), route });
+    else if (n.path === PRODUCT_ID_PATH) {
+      const decoded = decodeText(n.payload, n.ct);
+      if (!decoded.ok) return this.malformed(decoded.reason, deviceId, decoded.detail);
+      batch.bump(batch.results, 'product-id');
+      if (this.productIds.get(deviceId) !== decoded.value) batch.products[deviceId] = decoded.value;
+      this.productIds.set(deviceId, decoded.value);
+    } else batch.bump(batch.results, 'unknown-path');
+  }
+
+  /** Second pass, in time order: one count change into its points. */
+  private derive({ n, timeUs, route }: PendingCount, batch: BatchTally): void {
+    const deviceId = n.ep as string;
+    const decoded = decodeCount(n.payload, n.ct);
+    if (!decoded.ok) return this.malformed(decoded.reason, deviceId, decoded.detail);
+    if (!route) {
+      batch.bump(batch.results, 'unknown-device');
+      this.logOnce(deviceId, 'unknown-device', 'no fleet routes this device; its notifications are skipped');
+      return;
     }
-    for (const [result, n] of results) metrics.notifications.inc({ result }, n);
-    for (const [kind, n] of kinds) metrics.events.inc({ kind }, n);
-    return { points, devices, products };
+    const productId = this.productIds.get(deviceId);
+    if (productId === undefined) this.options.onUnknownProduct?.(deviceId);
+    const placement = placementOf(route, productId);
+    const derived = this.deriver.observe(
+      { deviceId, count: decoded.value, timeUs, seq: n.observe },
+      { capacity: placement?.capacity, restockThreshold: placement?.restockThreshold },
+    );
+    batch.bump(batch.results, derived.outcome);
+    if (derived.countTimeUs === undefined) return;
+    batch.changed.add(deviceId);
+    const tags = this.tagsOf(deviceId, productId, route, placement?.position);
+    const count = countLine(tags, decoded.value, derived.countTimeUs);
+    const event = derived.event
+      ? eventLine(tags, derived.event.kind, derived.event.items, derived.countTimeUs)
+      : undefined;
+    if (derived.event) batch.bump(batch.kinds, derived.event.kind);
+    for (const sink of route.sinks) {
+      // One by one: a spread push into a large array is several times slower.
+      let lines = batch.points.get(sink);
+      if (!lines) batch.points.set(sink, (lines = []));
+      lines.push(count);
+      if (event !== undefined) lines.push(event);
+    }
   }
 
   /** Escaped tags per device, rebuilt only when its product or fleet changes. */

@@ -58,6 +58,23 @@ describe('decodeCount', () => {
   });
 });
 
+describe('decodeCount, decoded once per distinct payload', () => {
+  it('keys what it remembers by content type as well as payload', () => {
+    // The bytes of "17" as text, then the same base64 read as an LwM2M TLV resource.
+    const payload = b64('17');
+    expect(decodeCount(payload, 'text/plain')).toEqual({ ok: true, value: 17 });
+    expect(decodeCount(payload, 'text/plain')).toEqual({ ok: true, value: 17 });
+    expect(decodeCount(payload, 'application/vnd.oma.lwm2m+tlv').ok).toBe(false);
+    expect(decodeCount(payload, 'text/plain;charset=utf-8')).toEqual({ ok: true, value: 17 });
+  });
+
+  it('stays right after more distinct payloads than it keeps', () => {
+    for (let i = 0; i < 10_000; i++)
+      expect(decodeCount(b64(String(i)), 'text/plain')).toEqual({ ok: true, value: i });
+    expect(decodeCount(b64('42'), 'text/plain')).toEqual({ ok: true, value: 42 });
+  });
+});
+
 describe('decodeText', () => {
   it('reads a product id as text or TLV string and refuses junk', () => {
     expect(decodeText(b64('sku-123'), 'text/plain')).toEqual({ ok: true, value: 'sku-123' });

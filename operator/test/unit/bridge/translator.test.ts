@@ -80,6 +80,8 @@ describe('Translator', () => {
           count('shelf-1', 10),
           count('shelf-2', '%%%'),
           count('shelf-2', '@@@'),
+          // The same bad payload again (decoded once, remembered): counted again.
+          count('shelf-4', '%%%'),
           count('shelf-3', b64('many')),
           { path: '/10341/0/26342' },
           'not even an object',
@@ -93,7 +95,7 @@ describe('Translator', () => {
     expect(points['main']).toHaveLength(3); // two counts and one pick-up of shelf-1
     expect(
       await counter(metrics, 'shelfpulse_bridge_malformed_notifications_total', { reason: 'bad-base64' }),
-    ).toBe(2);
+    ).toBe(3);
     expect(
       await counter(metrics, 'shelfpulse_bridge_malformed_notifications_total', { reason: 'not-a-number' }),
     ).toBe(1);
