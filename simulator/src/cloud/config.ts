@@ -82,7 +82,14 @@ export const DeviceCloudConfigSchema = z
           .max(1_000_000)
           .default(10_000)
           .describe('Undelivered events kept per API key; the oldest is dropped beyond this.'),
-        maxBatch: z.int().min(1).max(10_000).default(500).describe('Events in one NotificationMessage.'),
+        maxBatch: z
+          .int()
+          .min(1)
+          .max(20_000)
+          .default(20_000)
+          .describe(
+            'Most events in one NotificationMessage; what accumulates while one is delivered goes in the next (as the service: up to 20 000).',
+          ),
       })
       .prefault({}),
     device: z
