@@ -56,8 +56,14 @@ export const MetricSinkSpecSchema = z
           .max(600_000)
           .default(1000)
           .describe('Longest wait before a batch is written.'),
+        concurrency: z
+          .int()
+          .min(1)
+          .max(16)
+          .default(2)
+          .describe('Write requests in flight at once (InfluxDB parses one batch while the next is sent).'),
       })
-      .default({ maxPoints: 5000, flushIntervalMs: 1000 })
+      .default({ maxPoints: 5000, flushIntervalMs: 1000, concurrency: 2 })
       .describe('How the bridge batches points.'),
     retry: z
       .object({

@@ -98,6 +98,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     metrics,
     log,
     spoolDir: config.spool?.dir,
+    busyWaitMs: config.webhook.busyWaitMs,
     spoolSegmentBytes: config.spool?.segmentBytes,
     onUnknownProduct,
   });

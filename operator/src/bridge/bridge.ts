@@ -23,6 +23,12 @@ export interface BridgeOptions {
   log: Logger;
   /** Directory of the disk spool; without it, intake is acknowledged once points are written. */
   spoolDir?: string | undefined;
+  /**
+   * How long a batch waits for room when the buffers are full before it is
+   * refused: a refused batch costs the cloud a retry after seconds of backoff,
+   * a short wait only slows this one answer down.
+   */
+  busyWaitMs?: number;
   spoolSegmentBytes?: number;
   /** For tests and benchmarks: a target per sink other than the real one. */
   targetFor?: (sink: SinkConfig) => InfluxTarget;
@@ -136,13 +142,23 @@ export class Bridge {
     const n = message.notifications?.length ?? 0;
     for (const writer of this.sinks.values())
       if (!writer.fitsAtAll(n * 2)) return Promise.resolve('too-large');
-    if (!this.accepting(n)) return Promise.resolve('busy');
-    const result = this.accept(message, receivedMs, key);
+    const result = this.accepting(n)
+      ? this.accept(message, receivedMs, key)
+      : this.roomFor(n).then((room) => (room ? this.accept(message, receivedMs, key) : 'busy'));
     if (key !== undefined && this.seen.size < recentBatches) {
       this.seen.set(key, result);
       result.finally(() => this.seen.delete(key)).catch(() => undefined);
     }
     return result;
+  }
+
+  /** Waits up to `busyWaitMs` until every sink has room for a batch of `notifications`. */
+  private async roomFor(notifications: number): Promise<boolean> {
+    const deadline = Date.now() + (this.options.busyWaitMs ?? 0);
+    const room = await Promise.all(
+      [...this.sinks.values()].map((w) => w.waitForRoom(notifications * 2, deadline)),
+    );
+    return room.every(Boolean) && this.accepting(notifications);
   }
 
   private async accept(
@@ -185,6 +201,18 @@ export class Bridge {
       );
       this.options.metrics.spoolBytes.set(this.spool.bytes);
     }
+    if (segment < 0 || !this.spool) return this.enqueue(points, segment, receivedMs);
+    // Points reach a writer only once their record is on disk: written first
+    // and lost in a crash, the cloud's redelivery would derive them twice.
+    return [
+      this.spool.synced().then(() => {
+        this.enqueue(points, segment, receivedMs);
+        return true;
+      }),
+    ];
+  }
+
+  private enqueue(points: Record<string, string[]>, segment: number, receivedMs: number): Promise<boolean>[] {
     const waits: Promise<boolean>[] = [];
     for (const [sink, lines] of Object.entries(points)) {
       const writer = this.sinks.get(sink);
@@ -221,7 +249,10 @@ export class Bridge {
     const segment = this.spool
       ? this.spool.append({ s: fitting, d: {}, r: receivedMs }, () => this.spoolState())
       : -1;
-    if (this.spool) this.options.metrics.spoolBytes.set(this.spool.bytes);
+    if (this.spool) {
+      this.options.metrics.spoolBytes.set(this.spool.bytes);
+      this.spool.synced().catch((e: unknown) => this.options.log.error({ err: e }, 'spool fsync failed'));
+    }
     for (const [sink, lines] of Object.entries(fitting))
       this.sinks.get(sink)?.enqueue(lines, segment, receivedMs);
   }

@@ -40,8 +40,21 @@ export const BridgeConfigSchema = z
           .url()
           .optional()
           .describe('URL the device cloud calls (the Service/Ingress); registered at start.'),
+        busyWaitMs: z
+          .int()
+          .min(0)
+          .max(60_000)
+          .default(2_000)
+          .describe(
+            'How long a batch waits for room in full buffers before the answer is 503; keep it well below the cloud’s request timeout.',
+          ),
       })
-      .default({ path: '/notify', header: 'x-shelfpulse-secret', maxBodyBytes: 8 * 1024 * 1024 }),
+      .default({
+        path: '/notify',
+        header: 'x-shelfpulse-secret',
+        maxBodyBytes: 8 * 1024 * 1024,
+        busyWaitMs: 2_000,
+      }),
     cloud: z
       .object({
         apiUrl: z.url(),

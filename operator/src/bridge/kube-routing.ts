@@ -167,6 +167,7 @@ export class KubeRouting implements Router {
         bucket: spec.bucket,
         batchSize: spec.batching.maxPoints,
         flushIntervalMs: Math.min(spec.batching.flushIntervalMs, 60_000),
+        concurrency: spec.batching.concurrency,
         maxBufferPoints: Math.max(100, spec.bufferMaxPoints),
         retryInitialMs: spec.retry.initialDelayMs,
         retryMaxMs: Math.min(spec.retry.maxDelayMs, 600_000),

@@ -24,6 +24,12 @@ export const SinkConfigSchema = z
     batchSize: z.int().min(1).max(100_000).default(5_000),
     flushIntervalMs: z.int().min(10).max(60_000).default(500),
     maxBufferPoints: z.int().min(100).max(50_000_000).default(200_000),
+    concurrency: z
+      .int()
+      .min(1)
+      .max(16)
+      .default(2)
+      .describe('Write requests in flight at once: InfluxDB parses one batch while the next is sent.'),
     overflow: z
       .enum(['reject', 'drop-oldest'])
       .default('reject')

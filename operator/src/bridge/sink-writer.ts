@@ -1,7 +1,10 @@
 // Writes one sink's points: a bounded in-memory buffer, batches by size and by
-// interval, one request in flight (so points arrive in order), retries with
-// backoff and jitter that never give up on a transient error, and isolation of
-// the points InfluxDB rejects so the rest of a batch still gets through.
+// interval, `concurrency` requests in flight (lanes taking batches from one
+// queue, so InfluxDB parses one while the next is compressed and sent),
+// retries with backoff and jitter that never give up on a transient error, and
+// isolation of the points InfluxDB rejects so the rest of a batch still gets
+// through. Points carry their own timestamps, so the order in which batches
+// land does not matter.
 import type { Logger } from 'pino';
 import { backoffDelay } from './backoff.ts';
 import type { InfluxTarget, WriteResult } from './influx-target.ts';
@@ -40,14 +43,19 @@ export class SinkWriter {
   private readonly options: SinkWriterOptions;
   private queue: Entry[] = [];
   private head = 0;
-  private inflight: Entry[] = [];
+  /** Batches being written, one per busy lane. */
+  private readonly inflight = new Set<Entry[]>();
   private nextId = 1;
   private waiters: Waiter[] = [];
-  private wake: (() => void) | undefined;
-  private waitingForBatch = false;
+  /** Intake waiting for room in a full buffer. */
+  private roomWaiters: { points: number; resolve: (room: boolean) => void }[] = [];
+  /** Lanes waiting for a batch: new points or a waiting caller wake them early. */
+  private readonly batchWakers = new Set<() => void>();
+  /** Every sleeping lane, backoff included: a stop wakes them all. */
+  private readonly wakers = new Set<() => void>();
   private stopping = false;
   private abandoned = false;
-  private loop: Promise<void>;
+  private readonly lanes: Promise<void>[];
   private lastError: string | undefined;
   private lastSuccessMs = 0;
   private failingSinceMs: number | undefined;
@@ -57,12 +65,14 @@ export class SinkWriter {
     this.name = options.config.name;
     this.config = options.config;
     options.metrics.bufferCapacity.set({ sink: this.name }, options.config.maxBufferPoints);
-    this.loop = this.run();
+    this.lanes = Array.from({ length: options.config.concurrency }, () => this.lane());
   }
 
-  /** Points waiting, including the batch in flight. */
+  /** Points waiting, including the batches in flight. */
   get pending(): number {
-    return this.queue.length - this.head + this.inflight.length;
+    let n = this.queue.length - this.head;
+    for (const batch of this.inflight) n += batch.length;
+    return n;
   }
 
   /** Room for `n` more points? Always true for drop-oldest, which makes room itself. */
@@ -71,6 +81,24 @@ export class SinkWriter {
       this.options.config.overflow === 'drop-oldest' ||
       this.pending + n <= this.options.config.maxBufferPoints
     );
+  }
+
+  /** Resolves true once `n` more points fit, false at `deadlineMs` or when the writer stops. */
+  waitForRoom(n: number, deadlineMs: number): Promise<boolean> {
+    if (this.hasRoomFor(n)) return Promise.resolve(true);
+    if (this.stopping || deadlineMs <= Date.now()) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        points: n,
+        resolve: (room: boolean): void => {
+          clearTimeout(timer);
+          this.roomWaiters = this.roomWaiters.filter((w) => w !== waiter);
+          resolve(room);
+        },
+      };
+      const timer = setTimeout(() => waiter.resolve(false), deadlineMs - Date.now());
+      this.roomWaiters.push(waiter);
+    });
   }
 
   /** Could `n` points ever fit (an empty buffer)? */
@@ -106,7 +134,7 @@ export class SinkWriter {
     }
     this.updateGauge();
     // Only a wait for a batch ends early; a retry's backoff is kept.
-    if (this.waitingForBatch && this.queue.length - this.head >= this.options.config.batchSize) this.wake?.();
+    if (this.queue.length - this.head >= this.options.config.batchSize) this.wakeFor(this.batchWakers);
     return this.nextId - 1;
   }
 
@@ -117,32 +145,33 @@ export class SinkWriter {
   settled(lastId: number): Promise<boolean> {
     if (this.minPendingId() > lastId) return Promise.resolve(true);
     // Someone (the cloud, holding its next batch) waits on this: no point waiting for more.
-    if (this.waitingForBatch) this.wake?.();
+    this.wakeFor(this.batchWakers);
     return new Promise((resolve) => this.waiters.push({ lastId, resolve }));
   }
 
   /** Stops after writing what is buffered, or at `deadlineMs`; returns the points left unwritten. */
   async close(deadlineMs: number): Promise<number> {
     this.stopping = true;
-    this.wake?.();
+    this.wakeFor(this.wakers);
+    for (const waiter of [...this.roomWaiters]) waiter.resolve(false);
     const timer = setTimeout(
       () => {
         this.abandoned = true;
-        this.wake?.();
+        this.wakeFor(this.wakers);
       },
       Math.max(0, deadlineMs - Date.now()),
     );
-    await this.loop;
+    await Promise.all(this.lanes);
     clearTimeout(timer);
     return this.pending;
   }
 
   /** Forgets what is left (after close): counted as dropped unless the spool still holds it. */
   discardRemaining(durable: boolean): void {
-    const left = [...this.inflight, ...this.queue.slice(this.head)];
+    const left = [...[...this.inflight].flat(), ...this.queue.slice(this.head)];
     if (!durable && left.length > 0)
       this.options.metrics.pointsDropped.inc({ sink: this.name, reason: 'shutdown' }, left.length);
-    this.inflight = [];
+    this.inflight.clear();
     this.queue = [];
     this.head = 0;
     this.updateGauge();
@@ -150,7 +179,9 @@ export class SinkWriter {
   }
 
   private minPendingId(): number {
-    return this.inflight[0]?.id ?? this.queue[this.head]?.id ?? this.nextId;
+    let min = this.queue[this.head]?.id ?? this.nextId;
+    for (const batch of this.inflight) min = Math.min(min, batch[0]?.id ?? min);
+    return min;
   }
 
   private dropFromQueue(n: number, reason: string): void {
@@ -170,6 +201,7 @@ export class SinkWriter {
   }
 
   private resolveWaiters(): void {
+    for (const waiter of [...this.roomWaiters]) if (this.hasRoomFor(waiter.points)) waiter.resolve(true);
     const min = this.minPendingId();
     if (this.waiters.length === 0) return;
     const still: Waiter[] = [];
@@ -184,57 +216,67 @@ export class SinkWriter {
     this.options.metrics.bufferPoints.set({ sink: this.name }, this.pending);
   }
 
-  private sleep(ms: number): Promise<void> {
+  private wakeFor(wakers: Set<() => void>): void {
+    for (const wake of [...wakers]) wake();
+  }
+
+  /** Sleeps `ms`, or less when woken; a wait for a batch can be woken by new points, a backoff only by a stop. */
+  private sleep(ms: number, forBatch: boolean): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done(): void {
+      const done = (): void => {
         clearTimeout(timer);
+        this.wakers.delete(done);
+        this.batchWakers.delete(done);
         resolve();
-      }
-      this.wake = done;
+      };
+      const timer = setTimeout(done, ms);
+      this.wakers.add(done);
+      if (forBatch) this.batchWakers.add(done);
     });
   }
 
-  /** Waits until a full batch is waiting, the oldest point is flushIntervalMs old, or we stop. */
-  private async waitForBatch(): Promise<void> {
+  /**
+   * Waits until a full batch is waiting, the oldest point is flushIntervalMs
+   * old, or we stop, and takes the batch in the same step (another lane
+   * checking in between must not see it as still waiting). Undefined: stopping
+   * and nothing left.
+   */
+  private async nextBatch(): Promise<Entry[] | undefined> {
     const { batchSize, flushIntervalMs } = this.options.config;
-    while (!this.stopping) {
+    for (;;) {
       const waiting = this.queue.length - this.head;
-      if (waiting >= batchSize || (waiting > 0 && this.waiters.length > 0)) return;
       const oldest = this.queue[this.head];
-      if (oldest) {
-        const due = oldest.receivedMs + flushIntervalMs - Date.now();
-        if (due <= 0) return;
-        await this.sleep(Math.min(due, flushIntervalMs));
-      } else {
-        await this.sleep(flushIntervalMs);
+      const due = oldest ? oldest.receivedMs + flushIntervalMs - Date.now() : flushIntervalMs;
+      if (waiting >= batchSize || (waiting > 0 && (this.waiters.length > 0 || this.stopping || due <= 0))) {
+        const batch = this.queue.slice(this.head, this.head + batchSize);
+        this.head += batch.length;
+        this.inflight.add(batch);
+        this.compact();
+        return batch;
       }
+      if (this.stopping) return undefined;
+      await this.sleep(Math.min(due, flushIntervalMs), true);
     }
   }
 
-  private async run(): Promise<void> {
+  /** One lane: takes a batch, writes it (retrying as long as it takes), then the next. */
+  private async lane(): Promise<void> {
     const { config, metrics } = this.options;
     let attempt = 0;
+    let batch: Entry[] | undefined;
     for (;;) {
       if (this.abandoned) return;
-      if (this.inflight.length === 0) {
-        this.waitingForBatch = true;
-        await this.waitForBatch();
-        this.waitingForBatch = false;
-        if (this.queue.length === this.head) {
-          if (this.stopping) return;
-          continue;
-        }
-        this.inflight = this.queue.slice(this.head, this.head + config.batchSize);
-        this.head += this.inflight.length;
-        this.compact();
+      if (!batch) {
+        batch = await this.nextBatch();
+        if (!batch) return;
       }
       const started = performance.now();
-      const result = await this.sendIsolated(this.inflight.map((e) => e.line));
+      const result = await this.sendIsolated(batch.map((e) => e.line));
       const seconds = (performance.now() - started) / 1000;
       if (result.kind === 'ok') {
         metrics.writeDuration.observe({ sink: this.name, outcome: 'ok' }, seconds);
-        this.settleInflight(result.rejected);
+        this.settle(batch, result.rejected);
+        batch = undefined;
         attempt = 0;
         continue;
       }
@@ -249,10 +291,11 @@ export class SinkWriter {
       this.failingSinceMs ??= Date.now();
       if (config.maxRetries !== undefined && attempt >= config.maxRetries) {
         this.options.log.error(
-          { sink: this.name, points: this.inflight.length },
+          { sink: this.name, points: batch.length },
           'retries exhausted, points dropped',
         );
-        this.settleInflight(0, 'retries-exhausted');
+        this.settle(batch, 0, 'retries-exhausted');
+        batch = undefined;
         attempt = 0;
         continue;
       }
@@ -260,14 +303,13 @@ export class SinkWriter {
         result.retryAfterMs ?? 0,
         backoffDelay(attempt++, config.retryInitialMs, config.retryMaxMs, this.options.random),
       );
-      await this.sleep(delay);
+      await this.sleep(delay, false);
     }
   }
 
-  private settleInflight(rejected: number, dropped?: 'retries-exhausted'): void {
+  private settle(done: Entry[], rejected: number, dropped?: 'retries-exhausted'): void {
     const { metrics } = this.options;
-    const done = this.inflight;
-    this.inflight = [];
+    this.inflight.delete(done);
     const now = Date.now();
     if (dropped) metrics.pointsDropped.inc({ sink: this.name, reason: dropped }, done.length);
     else {

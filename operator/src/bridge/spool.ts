@@ -1,13 +1,19 @@
-// The disk spool: append-only segment files of JSON lines, each record fsynced
-// before the intake acknowledges it. A record holds the points for every sink
-// and the derivation state of the devices it changed, so a restart replays the
-// points that were not yet written and continues deriving where it left off.
-// A segment is deleted once every point in it is written (or rejected).
+// The disk spool: append-only segment files, each record fsynced before the
+// intake acknowledges it. A record holds the points for every sink and the
+// derivation state of the devices it changed, so a restart replays the points
+// that were not yet written and continues deriving where it left off. A
+// segment is deleted once every point in it is written (or rejected).
 // Replaying points already written is harmless: InfluxDB keeps one point per
 // series and time.
+//
+// A record is a JSON header line (everything but the points, plus how many
+// lines each sink has) followed by the points as they are, one line each: line
+// protocol never holds a newline (tags drop them, fields are numbers), and
+// copying it is far cheaper than escaping it into JSON.
 import {
   closeSync,
   existsSync,
+  fdatasync,
   fdatasyncSync,
   fsyncSync,
   mkdirSync,
@@ -65,7 +71,61 @@ export interface Replay {
   lastHashes: string[];
 }
 
+/** The header line of a record: the record without its points, and the number of points per sink. */
+const RecordHeaderSchema = SpoolRecordSchema.omit({ s: true }).extend({
+  n: z.record(z.string(), z.int().min(0)),
+});
+
 const segmentName = (n: number): string => `segment-${String(n).padStart(10, '0')}.jsonl`;
+
+/** The records of one segment's text; `torn` counts a record cut short at the end by a crash. */
+export function parseSegment(text: string): { records: SpoolRecord[]; torn: number } {
+  const lines = text.split('\n');
+  // Either "" after the last newline, or the end of a record cut short.
+  const cut = lines.pop() !== '';
+  const records: SpoolRecord[] = [];
+  let i = 0;
+  while (i < lines.length) {
+    let json: unknown;
+    try {
+      json = JSON.parse(lines[i] as string);
+    } catch {
+      return { records, torn: 1 };
+    }
+    // Segments written before the header format hold whole JSON records.
+    const whole = SpoolRecordSchema.safeParse(json);
+    if (whole.success) {
+      records.push(whole.data);
+      i++;
+      continue;
+    }
+    const header = RecordHeaderSchema.safeParse(json);
+    if (!header.success) return { records, torn: 1 };
+    const { n, ...rest } = header.data;
+    const sinks: Record<string, string[]> = {};
+    let next = i + 1;
+    for (const [sink, count] of Object.entries(n)) {
+      sinks[sink] = lines.slice(next, next + count);
+      next += count;
+    }
+    if (next > lines.length) return { records, torn: 1 };
+    records.push({ ...rest, s: sinks });
+    i = next;
+  }
+  return { records, torn: cut ? 1 : 0 };
+}
+
+/** A record as appended: its header line, then its points. */
+function formatRecord(record: SpoolRecord): string {
+  const { s, ...rest } = record;
+  const n: Record<string, number> = {};
+  let points = '';
+  for (const [sink, lines] of Object.entries(s)) {
+    n[sink] = lines.length;
+    if (lines.length > 0) points += `${lines.join('\n')}\n`;
+  }
+  return `${JSON.stringify({ ...rest, n })}\n${points}`;
+}
 
 export class Spool {
   private readonly dir: string;
@@ -75,6 +135,10 @@ export class Spool {
   private fd = -1;
   private size = 0;
   private totalBytes = 0;
+  /** Records appended and records known to be on disk, for group commit. */
+  private written = 0;
+  private durable = 0;
+  private syncing: Promise<void> | undefined;
 
   constructor(dir: string, segmentBytes = 16 * 1024 * 1024) {
     this.dir = dir;
@@ -102,15 +166,9 @@ export class Spool {
     for (const segment of this.segments()) {
       const file = join(this.dir, segmentName(segment));
       this.totalBytes += statSync(file).size;
-      for (const line of readFileSync(file, 'utf8').split('\n')) {
-        if (line === '') continue;
-        let record: SpoolRecord;
-        try {
-          record = SpoolRecordSchema.parse(JSON.parse(line));
-        } catch {
-          torn++;
-          continue;
-        }
+      const parsed = parseSegment(readFileSync(file, 'utf8'));
+      torn += parsed.torn;
+      for (const record of parsed.records) {
         const lines = Object.values(record.s).reduce((n, l) => n + l.length, 0);
         this.pending.set(segment, (this.pending.get(segment) ?? 0) + lines);
         records.push({ segment, record });
@@ -138,17 +196,50 @@ export class Spool {
       if (count === 0 && segment !== this.current) this.remove(segment);
   }
 
-  /** Appends and fsyncs one record; returns its segment. `state` is read only when rotating. */
+  /**
+   * Appends one record (not yet fsynced: see `synced`); returns its segment.
+   * `state` is read only when rotating.
+   */
   append(record: SpoolRecord, state: () => SpoolState): number {
     if (this.size >= this.segmentBytes) this.rotate(state());
-    const bytes = Buffer.from(`${JSON.stringify(record)}\n`);
-    writeSync(this.fd, bytes);
-    fdatasyncSync(this.fd);
-    this.size += bytes.length;
-    this.totalBytes += bytes.length;
+    const bytes = writeSync(this.fd, formatRecord(record));
+    this.written++;
+    this.size += bytes;
+    this.totalBytes += bytes;
     const lines = Object.values(record.s).reduce((n, l) => n + l.length, 0);
     this.pending.set(this.current, (this.pending.get(this.current) ?? 0) + lines);
     return this.current;
+  }
+
+  /**
+   * Resolves once every record appended so far is fsynced. The fsync runs off
+   * the event loop, and records appended while one runs share the next.
+   */
+  async synced(): Promise<void> {
+    const target = this.written;
+    while (this.durable < target) {
+      this.syncing ??= this.sync().finally(() => (this.syncing = undefined));
+      await this.syncing;
+    }
+  }
+
+  private async sync(): Promise<void> {
+    const upTo = this.written;
+    const fd = this.fd;
+    await new Promise<void>((resolve, reject) => fdatasync(fd, (e) => (e ? reject(e) : resolve())));
+    this.durable = Math.max(this.durable, upTo);
+  }
+
+  /** Closes `fd` once no fsync runs on it (its number must not be reused meanwhile). */
+  private closeFd(): void {
+    const fd = this.fd;
+    this.fd = -1;
+    if (fd < 0) return;
+    fdatasyncSync(fd);
+    this.durable = this.written;
+    const close = (): void => closeSync(fd);
+    if (this.syncing) void this.syncing.then(close, close);
+    else close();
   }
 
   /** `count` points of `segment` are settled. */
@@ -165,14 +256,13 @@ export class Spool {
 
   /** Closes the segment; when everything in it is written, it goes too (a clean stop replays nothing). */
   close(): void {
-    if (this.fd >= 0) closeSync(this.fd);
-    this.fd = -1;
+    this.closeFd();
     if ((this.pending.get(this.current) ?? 0) <= 0) this.remove(this.current);
   }
 
   private rotate(state: SpoolState): void {
     const previous = this.current;
-    if (this.fd >= 0) closeSync(this.fd);
+    this.closeFd();
     this.current = previous + 1;
     // The snapshot is written before the segment it precedes, so it never lags behind.
     const tmp = join(this.dir, 'state.json.tmp');

@@ -1,10 +1,11 @@
 // The writer against the real InfluxDB: both APIs, the tutorial's query,
 // isolation of rejected points, retries through 503/429/timeouts.
 import { mkdtempSync } from 'node:fs';
-import { createServer, request, type Server } from 'node:http';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import type { AddressInfo } from 'node:net';
+import { createTarget } from '../../../src/bridge/influx-target.ts';
 import { describe, expect, inject, it } from 'vitest';
 import {
   countNote,
@@ -20,6 +21,20 @@ import {
 
 const env = inject('testenv');
 const url = env.influx.url;
+
+/** Passes a request on to the real InfluxDB, and its answer back (for the faulty fronts below). */
+function toInflux(req: IncomingMessage, res: ServerResponse, body?: Buffer): void {
+  const target = new URL(url);
+  const forward = request(
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  if (body) forward.end(body);
+  else req.pipe(forward);
+}
 
 describe('bridge writer', () => {
   it('writes through /write (1.x) and /api/v2/write (client), and the tutorial query works unchanged', async () => {
@@ -96,7 +111,6 @@ describe('bridge writer', () => {
     await createDatabase(url, 'bw_retry');
     // A faulty front for the real InfluxDB: the first requests fail in three ways.
     const faults = ['503', '429', 'hang'];
-    const target = new URL(url);
     const proxy: Server = createServer((req, res) => {
       const fault = faults.shift();
       if (fault === 'hang') return; // never answers: the writer's timeout must fire
@@ -106,14 +120,7 @@ describe('bridge writer', () => {
         res.end('{"error":"injected"}');
         return;
       }
-      const forward = request(
-        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      req.pipe(forward);
+      toInflux(req, res);
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
     const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
@@ -139,7 +146,6 @@ describe('bridge writer', () => {
     await createDatabase(url, 'bw_bisect');
     // A front for the real InfluxDB that, unlike InfluxDB 1.x, rejects a whole batch
     // when one point is bad (here: any point of device shelf-bad).
-    const target = new URL(url);
     const proxy: Server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
@@ -152,20 +158,7 @@ describe('bridge writer', () => {
           res.end('{"error":"unable to accept the batch"}');
           return;
         }
-        const forward = request(
-          {
-            host: target.hostname,
-            port: target.port,
-            method: req.method,
-            path: req.url,
-            headers: req.headers,
-          },
-          (answer) => {
-            res.writeHead(answer.statusCode ?? 502, answer.headers);
-            answer.pipe(res);
-          },
-        );
-        forward.end(body);
+        toInflux(req, res, body);
       });
     });
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
@@ -226,6 +219,94 @@ describe('bridge writer', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(1400);
     expect(await requests()).toBe(2);
     await bridge.close(1000);
+  });
+
+  it('keeps `concurrency` writes in flight, and every point arrives', async () => {
+    await createDatabase(url, 'bw_lanes');
+    // The real target, watched: how many of its writes overlap.
+    let inFlight = 0;
+    let most = 0;
+    const { bridge, metrics } = makeBridge({
+      sinks: [sink({ url, database: 'bw_lanes', batchSize: 200, concurrency: 3 })],
+      spoolDir: mkdtempSync(join(env.workDir, 'bw-lanes-')),
+      targetFor: (config) => {
+        const real = createTarget(config);
+        return {
+          write: async (lines) => {
+            most = Math.max(most, ++inFlight);
+            try {
+              return await real.write(lines);
+            } finally {
+              inFlight--;
+            }
+          },
+        };
+      },
+    });
+    const base = Date.now() - 60_000;
+    const notifications = Array.from({ length: 2000 }, (_, i) =>
+      countNote(`shelf-${i}`, 10, { timestamp: base + i }),
+    );
+    expect(await bridge.ingest({ notifications })).toBe('accepted');
+    await eventually(
+      async () => (await metricValue(metrics, 'shelfpulse_bridge_points_written_total')) === 2000,
+      10_000,
+    );
+    expect(most).toBe(3);
+    expect(await influxql(url, 'SELECT count("count") FROM product_count', 'bw_lanes')).toEqual([[0, 2000]]);
+    await bridge.close(1000);
+  });
+
+  it('holds a batch while the buffer is full and takes it once there is room, instead of refusing it', async () => {
+    await createDatabase(url, 'bw_full');
+    // InfluxDB answers only when the test lets it: the buffer stays full until then.
+    const held: (() => void)[] = [];
+    let open = false;
+    const proxy: Server = createServer((req, res) => {
+      const pass = (): void => toInflux(req, res);
+      if (open) pass();
+      else held.push(pass);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const proxyUrl = `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`;
+    const full = (busyWaitMs: number) =>
+      makeBridge({
+        sinks: [sink({ url: proxyUrl, database: 'bw_full', maxBufferPoints: 100, batchSize: 100 })],
+        spoolDir: mkdtempSync(join(env.workDir, 'bw-full-')),
+        busyWaitMs,
+      }).bridge;
+    const batch = (from: number, n: number) => ({
+      notifications: Array.from({ length: n }, (_, i) => countNote(`shelf-${from + i}`, 7)),
+    });
+
+    // Without a wait the second batch (room needed for 2 × 30 points) is refused at once.
+    const impatient = full(0);
+    expect(await impatient.ingest(batch(0, 50))).toBe('accepted');
+    expect(await impatient.ingest(batch(50, 30))).toBe('busy');
+
+    const patient = full(10_000);
+    expect(await patient.ingest(batch(100, 50))).toBe('accepted');
+    let second: string | undefined;
+    const answered = patient.ingest(batch(150, 30)).then((r) => (second = r));
+    await new Promise((r) => setTimeout(r, 300));
+    expect(second).toBeUndefined();
+    // InfluxDB answers: the first batch is written, and the waiting one goes in.
+    for (;;) {
+      const release = held.shift();
+      if (release) release();
+      else if (second !== undefined) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await answered;
+    expect(second).toBe('accepted');
+    open = true;
+    for (const release of held.splice(0)) release();
+    await eventually(async () => patient.pending === 0 && impatient.pending === 0, 5_000);
+    expect(await influxql(url, 'SELECT count("count") FROM product_count', 'bw_full')).toEqual([[0, 130]]);
+    await patient.close(2000);
+    await impatient.close(100);
+    proxy.closeAllConnections();
+    await new Promise((resolve) => proxy.close(resolve));
   });
 });
 

@@ -1,8 +1,8 @@
-import { appendFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { Spool } from '../../../src/bridge/spool.ts';
+import { parseSegment, Spool } from '../../../src/bridge/spool.ts';
 
 const dirs: string[] = [];
 function dir(): string {
@@ -72,5 +72,33 @@ describe('Spool', () => {
     spool.close();
     const again = new Spool(d, 50);
     expect(again.replay().records).toHaveLength(0);
+  });
+
+  it('stores points as plain lines after a header, and reads a record cut short as torn', () => {
+    const d = dir();
+    const spool = new Spool(d);
+    spool.replay();
+    spool.start({ devices: {}, products: {} });
+    const lines = ['product_count,device_id=a count=3i 1', 'shelf_event,device_id=a,kind=pickup items=1i 1'];
+    spool.append({ s: { main: lines, second: [lines[0] as string] }, d: { a: state(3) }, r: 5 }, () => ({
+      devices: {},
+      products: {},
+    }));
+    const file = join(d, readdirSync(d).find((f) => f.startsWith('segment')) as string);
+    const text = readFileSync(file, 'utf8');
+    // The points are on disk as line protocol, not escaped into JSON.
+    expect(text.split('\n').slice(1, 4)).toEqual([...lines, lines[0]]);
+    expect(parseSegment(text)).toEqual({
+      records: [{ s: { main: lines, second: [lines[0]] }, d: { a: state(3) }, r: 5 }],
+      torn: 0,
+    });
+    // Cut anywhere after its header, a record is torn and left out, never half taken.
+    for (const cut of [text.length - 1, text.indexOf('\n') + 1, text.indexOf('\n') + 10])
+      expect(parseSegment(text.slice(0, cut))).toEqual({ records: [], torn: 1 });
+  });
+
+  it('still replays segments written before the header format (one JSON record per line)', () => {
+    const record = { s: { main: ['product_count,device_id=b count=1i 2'] }, d: { b: state(1) }, r: 7 };
+    expect(parseSegment(`${JSON.stringify(record)}\n`)).toEqual({ records: [record], torn: 0 });
   });
 });
