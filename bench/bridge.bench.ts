@@ -1,9 +1,10 @@
 // Bridge benchmark (a script, not a test): run with
-//   node bench/bridge.bench.ts [--notifications 100000] [--batch 500] [--parts throughput,latency,coalesce,sweep]
+//   node bench/bridge.bench.ts [--notifications 300000] [--batch 20000,5000,500] [--rounds 3] [--parts throughput,latency,coalesce,sweep]
 // 1. Throughput: the same notifications through the bridge (webhook, delivered
-//    like the device cloud: one batch of 500 at a time, the next after a 2xx)
-//    into a real influxd, as a ratio to a line-protocol firehose writing the
-//    very same points straight to /write in the same run.
+//    like the device cloud: one batch at a time, the next after a 2xx; Izuma
+//    sends what accumulated meanwhile, up to 20 000 per batch) into a real
+//    influxd, as a ratio to a line-protocol firehose writing the very same
+//    points straight to /write in the same round.
 // 2. Delay from a count change to the point being queryable, p50/p99, default settings.
 // 4. coalesce: where derivation degrades: the simulator's shopper model
 //    read at a minimum notification interval (LwM2M pmin), so that changes
@@ -11,6 +12,7 @@
 // 3. sweep (not by default, ~2 min): precision/recall of derived events against the simulator's
 //    ground truth at rising shopper rates (device-cloud emulator in the loop).
 import { spawn } from 'node:child_process';
+import { Agent, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,15 +39,17 @@ import { Translator } from '../operator/src/bridge/translator.ts';
 
 const { values: args } = parseArgs({
   options: {
-    notifications: { type: 'string', default: '100000' },
+    notifications: { type: 'string', default: '300000' },
     devices: { type: 'string', default: '1000' },
-    batch: { type: 'string', default: '500' },
+    batch: { type: 'string', default: '20000,5000,500' },
+    rounds: { type: 'string', default: '3' },
     parts: { type: 'string', default: 'throughput,latency,coalesce' },
   },
 });
 const total = Number(args.notifications);
 const deviceCount = Number(args.devices);
-const batchSize = Number(args.batch);
+const batchSizes = args.batch.split(',').map(Number);
+const rounds = Number(args.rounds);
 const secret = 'bench-secret-0123456789abcdef';
 const silent = pino({ level: 'silent' });
 const fleet = FleetRouteSchema.parse({
@@ -59,7 +63,7 @@ const fleet = FleetRouteSchema.parse({
 });
 
 /** Deterministic count changes across devices, in webhook-sized batches. */
-function makeBatches(): object[][] {
+function makeBatches(batchSize: number): object[][] {
   const counts = new Array<number>(deviceCount).fill(24);
   let seed = 12345;
   const random = (): number => {
@@ -109,13 +113,54 @@ async function putBody(url: string, body: string): Promise<void> {
   }
 }
 
+// The load generator plays the device cloud, whose costs are not the bridge's:
+// plain node:http on one keep-alive connection costs it far less CPU per
+// request than fetch, and it shares the two cores with the bridge and influxd.
+const cloudAgent = new Agent({ keepAlive: true, maxSockets: 1 });
+
+function deliverOnce(url: string, body: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      url,
+      {
+        method: 'PUT',
+        agent: cloudAgent,
+        headers: {
+          'content-type': 'application/json',
+          'content-length': Buffer.byteLength(body),
+          'x-shelfpulse-secret': secret,
+        },
+      },
+      (res) => {
+        res.resume();
+        res.once('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
+    req.once('error', reject);
+    req.end(body);
+  });
+}
+
+/** Deliveries the bridge refused (503, buffers full) and the cloud had to repeat. */
+let refused = 0;
+
+/** Delivers one batch like the cloud: again after a pause until it gets a 2xx. */
+async function deliver(url: string, body: string): Promise<void> {
+  while ((await deliverOnce(url, body)) >= 300) {
+    refused++;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 async function spawnBridge(work: string, influxUrl: string, db: string, spoolDir?: string) {
   const configFile = join(work, `bridge-${db}.json`);
   writeFileSync(
     configFile,
     JSON.stringify({
       listen: { port: 0 },
-      sinks: [{ name: 'main', url: influxUrl, database: db }],
+      // Full batches leave at once whatever this is; it only holds the last,
+      // partial one of a burst, which would add up to 500 ms to a 2 s run.
+      sinks: [{ name: 'main', url: influxUrl, database: db, flushIntervalMs: 50 }],
       fleets: [fleet],
       ...(spoolDir ? { spool: { dir: spoolDir } } : {}),
       logLevel: 'info',
@@ -177,9 +222,28 @@ async function startBridge(
   );
 }
 
+type Path = 'firehose' | 'no spool' | 'spool';
+const paths: Path[] = ['firehose', 'no spool', 'spool'];
+const pathNames: Record<Path, string> = {
+  firehose: 'line-protocol firehose (5 000-point gzip batches)',
+  'no spool': 'bridge, no spool (204 once written)',
+  spool: 'bridge, disk spool (204 once fsynced)',
+};
+
 async function throughput(influxUrl: string, work: string): Promise<void> {
-  const batches = makeBatches();
-  const notifications = batches.reduce((n, b) => n + b.length, 0);
+  console.log(
+    `\nThroughput: ${total} notifications, ${deviceCount} devices, ${rounds} rounds; each round runs every path, in rotating order`,
+  );
+  console.log(
+    `| webhook batch | path | seconds (median) | notifications/s | ratio to firehose, per round | deliveries refused (503) |`,
+  );
+  console.log(`|---|---|---|---|---|---|`);
+  for (const batchSize of batchSizes) await throughputAt(batchSize, influxUrl, work);
+}
+
+/** Seconds for each path in each round, at one webhook batch size. */
+async function throughputAt(batchSize: number, influxUrl: string, work: string): Promise<void> {
+  const batches = makeBatches(batchSize);
   // The firehose writes exactly the points the bridge would write.
   const translator = new Translator({
     router: new StaticRouter([fleet]),
@@ -192,63 +256,106 @@ async function throughput(influxUrl: string, work: string): Promise<void> {
   batches.forEach((b) =>
     lines.push(...(translator.translate({ notifications: b }, Date.now()).points['main'] ?? [])),
   );
+  const counts = lines.filter((l) => l.startsWith('product_count')).length;
+  const bodies = batches.map((b) => JSON.stringify({ notifications: b }));
+  const seconds: Record<Path, number[]> = { firehose: [], 'no spool': [], spool: [] };
+  const refusals: Record<Path, number> = { firehose: 0, 'no spool': 0, spool: 0 };
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < paths.length; k++) {
+      const path = paths[(round + k) % paths.length] as Path;
+      const db = `t${batchSize}_${path.replace(' ', '_')}_${round}`;
+      await createDb(influxUrl, db);
+      const refusedBefore = refused;
+      seconds[path].push(
+        path === 'firehose'
+          ? await firehose(influxUrl, db, lines)
+          : await throughBridge(influxUrl, work, db, bodies, lines.length, path === 'spool'),
+      );
+      refusals[path] += refused - refusedBefore;
+      const written = await query(influxUrl, db, 'SELECT count("count") FROM product_count');
+      if (written[0]?.[1] !== counts)
+        throw new Error(`${path} wrote ${String(written[0]?.[1])} of ${counts} counts`);
+    }
+  }
+  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+  for (const path of paths) {
+    const ratios = seconds[path].map((t, i) => (seconds.firehose[i] as number) / t);
+    const m = median(seconds[path]);
+    console.log(
+      `| ${batchSize.toLocaleString('en')} | ${pathNames[path]} | ${m.toFixed(2)} | ${Math.round(total / m).toLocaleString('en')}/s | ${
+        path === 'firehose'
+          ? '1'
+          : `**${median(ratios).toFixed(2)}** (${ratios.map((r) => r.toFixed(2)).join(', ')})`
+      } | ${path === 'firehose' ? '' : refusals[path]} |`,
+    );
+  }
+}
 
-  await createDb(influxUrl, 'firehose');
-  let started = performance.now();
+async function firehose(influxUrl: string, db: string, lines: string[]): Promise<number> {
+  const started = performance.now();
   for (let i = 0; i < lines.length; i += 5000) {
-    const response = await fetch(`${influxUrl}/write?db=firehose&precision=u`, {
+    const response = await fetch(`${influxUrl}/write?db=${db}&precision=u`, {
       method: 'POST',
       headers: { 'content-encoding': 'gzip' },
       body: gzipSync(lines.slice(i, i + 5000).join('\n')),
     });
     if (response.status !== 204) throw new Error(`firehose: ${response.status} ${await response.text()}`);
   }
-  const firehoseSeconds = (performance.now() - started) / 1000;
-
-  const results: { name: string; seconds: number }[] = [];
-  const bodies = batches.map((b) => JSON.stringify({ notifications: b }));
-  const expectedPoints = lines.length;
-  for (const variant of ['no spool (204 once written)', 'disk spool (204 once fsynced)']) {
-    const db = variant.startsWith('no') ? 'bridge_nospool' : 'bridge_spool';
-    await createDb(influxUrl, db);
-    const spoolDir = join(work, `spool-${db}`);
-    // The bridge runs as its own process, as in production; this one plays the cloud.
-    const bridge = await spawnBridge(work, influxUrl, db, variant.startsWith('no') ? undefined : spoolDir);
-    started = performance.now();
-    for (const body of bodies) await putBody(`${bridge.url}/notify`, body);
-    while ((await writtenPoints(bridge.url)) < expectedPoints) await new Promise((r) => setTimeout(r, 5));
-    const seconds = (performance.now() - started) / 1000;
-    bridge.child.kill('SIGTERM');
-    await new Promise((r) => bridge.child.once('exit', r));
-    const written = await query(influxUrl, db, 'SELECT count("count") FROM product_count');
-    if (written[0]?.[1] !== lines.filter((l) => l.startsWith('product_count')).length)
-      throw new Error(`bridge (${variant}) wrote ${String(written[0]?.[1])} counts`);
-    results.push({ name: variant, seconds });
-  }
-  const rate = (s: number): string => `${Math.round(notifications / s).toLocaleString('en')}/s`;
-  console.log(
-    `\nThroughput: ${notifications} notifications → ${lines.length} points, ${deviceCount} devices, batches of ${batchSize}`,
-  );
-  console.log(`| path | seconds | notifications/s | ratio to firehose |`);
-  console.log(`|---|---|---|---|`);
-  console.log(
-    `| line-protocol firehose (5000-point gzip batches) | ${firehoseSeconds.toFixed(2)} | ${rate(firehoseSeconds)} | 1.00 |`,
-  );
-  for (const r of results)
-    console.log(
-      `| bridge, ${r.name} | ${r.seconds.toFixed(2)} | ${rate(r.seconds)} | ${(firehoseSeconds / r.seconds).toFixed(2)} |`,
-    );
+  return (performance.now() - started) / 1000;
 }
 
-/** Count change → queryable, with background load of ~1000 notifications/s. */
-async function latency(influxUrl: string): Promise<void> {
-  await createDb(influxUrl, 'latency');
-  const app = await startBridge(influxUrl, 'latency');
+/** The bridge as its own process, as in production; this one plays the cloud. */
+async function throughBridge(
+  influxUrl: string,
+  work: string,
+  db: string,
+  bodies: string[],
+  points: number,
+  spool: boolean,
+): Promise<number> {
+  const bridge = await spawnBridge(work, influxUrl, db, spool ? join(work, `spool-${db}`) : undefined);
+  const started = performance.now();
+  for (const body of bodies) await deliver(`${bridge.url}/notify`, body);
+  while ((await writtenPoints(bridge.url)) < points) await new Promise((r) => setTimeout(r, 10));
+  const seconds = (performance.now() - started) / 1000;
+  bridge.child.kill('SIGTERM');
+  await new Promise((r) => bridge.child.once('exit', r));
+  return seconds;
+}
+
+/** Count change → queryable, with background load of ~1000 notifications/s; with and without the spool. */
+async function latency(influxUrl: string, work: string): Promise<void> {
+  console.log(`\nDelay count change → queryable (default settings, ~1 000 notifications/s background):`);
+  console.log(`| bridge | probes | p50 | p90 | p99 | max |`);
+  console.log(`|---|---|---|---|---|---|`);
+  for (const spool of [false, true]) {
+    const db = spool ? 'latency_spool' : 'latency';
+    const delays = await probeDelays(
+      influxUrl,
+      db,
+      spool ? join(work, 'spool-latency') : undefined,
+      spool ? 100 : 200,
+    );
+    const ms = (p: number): string => `${percentile(delays, p).toFixed(0)} ms`;
+    console.log(
+      `| ${spool ? 'disk spool (points wait for a full batch or flushIntervalMs, 500 ms)' : 'no spool (204 once written)'} | ${delays.length} | ${ms(50)} | ${ms(90)} | ${ms(99)} | ${(delays.at(-1) ?? 0).toFixed(0)} ms |`,
+    );
+  }
+}
+
+/** Sorted delays of `probes` count changes of one probe shelf, under background load. */
+async function probeDelays(
+  influxUrl: string,
+  db: string,
+  spoolDir: string | undefined,
+  probes: number,
+): Promise<number[]> {
+  await createDb(influxUrl, db);
+  const app = await startBridge(influxUrl, db, spoolDir ? { spool: { dir: spoolDir } } : {});
   const hook = `${app.url}/notify`;
   const delays: number[] = [];
   const probe = 'shelf-probe';
   let running = true;
-  let background = 0;
   const load = (async () => {
     let n = 0;
     while (running) {
@@ -256,20 +363,18 @@ async function latency(influxUrl: string): Promise<void> {
         note((n * 100 + k) % deviceCount, 24 - ((n + k) % 10)),
       );
       await put(hook, { notifications: notes });
-      background += notes.length;
       n++;
       await new Promise((r) => setTimeout(r, 100));
     }
   })();
-  const startedAt = Date.now();
-  for (let i = 0; i < 200; i++) {
+  for (let i = 0; i < probes; i++) {
     const count = 1000 + i;
     const sent = performance.now();
     void put(hook, { notifications: [{ ...note(0, count), ep: probe }] });
     for (;;) {
       const rows = await query(
         influxUrl,
-        'latency',
+        db,
         `SELECT last("count") FROM product_count WHERE "device_id" = '${probe}'`,
       );
       if (rows[0]?.[1] === count) break;
@@ -281,16 +386,7 @@ async function latency(influxUrl: string): Promise<void> {
   running = false;
   await load;
   await app.close(5000);
-  const seconds = (Date.now() - startedAt) / 1000;
-  delays.sort((a, b) => a - b);
-  console.log(
-    `\nDelay count change → queryable (default settings, ${Math.round(background / seconds)} notifications/s background, ${delays.length} probes):`,
-  );
-  console.log(`| p50 | p90 | p99 | max |`);
-  console.log(`|---|---|---|---|`);
-  console.log(
-    `| ${percentile(delays, 50).toFixed(0)} ms | ${percentile(delays, 90).toFixed(0)} ms | ${percentile(delays, 99).toFixed(0)} ms | ${(delays.at(-1) ?? 0).toFixed(0)} ms |`,
-  );
+  return delays.sort((a, b) => a - b);
 }
 
 async function sweep(influxUrl: string): Promise<void> {
@@ -451,7 +547,7 @@ try {
   console.log(`Bridge benchmark, node ${process.version}, ${new Date().toISOString()}`);
   const parts = new Set(args.parts.split(','));
   if (parts.has('throughput')) await throughput(influx.url, work);
-  if (parts.has('latency')) await latency(influx.url);
+  if (parts.has('latency')) await latency(influx.url, work);
   if (parts.has('coalesce')) coalesceStudy();
   if (parts.has('sweep')) await sweep(influx.url);
 } finally {
