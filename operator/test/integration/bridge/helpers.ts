@@ -102,6 +102,25 @@ export async function eventually(check: () => Promise<boolean>, timeoutMs = 20_0
   throw new Error('condition not met in time');
 }
 
+/**
+ * Nothing the shelves did is missing, and at most `extra` notifications were
+ * derived twice: a batch written just before a crash, whose answer never left,
+ * comes again from the cloud (without a spool nothing tells it apart).
+ */
+export async function assertNothingLost(url: string, db: string, truth: Truth, extra: number): Promise<void> {
+  const counts = Number((await influxql(url, 'SELECT count("count") FROM product_count', db))[0]?.[1] ?? 0);
+  expect(counts).toBeGreaterThanOrEqual(truth.counts);
+  expect(counts).toBeLessThanOrEqual(truth.counts + extra);
+  let extraEvents = 0;
+  for (const kind of ['pickup', 'putback', 'restock'] as const) {
+    const rows = await influxql(url, `SELECT count("items") FROM shelf_event WHERE "kind" = '${kind}'`, db);
+    const events = Number(rows[0]?.[1] ?? 0);
+    expect(events).toBeGreaterThanOrEqual(truth[kind].events);
+    extraEvents += events - truth[kind].events;
+  }
+  expect(extraEvents).toBeLessThanOrEqual(extra);
+}
+
 /** InfluxDB holds exactly what the shelves did: every count change, every event and its items. */
 export async function assertExact(url: string, db: string, truth: Truth): Promise<void> {
   const counts = await influxql(url, 'SELECT count("count") FROM product_count', db);
