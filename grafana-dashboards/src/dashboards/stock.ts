@@ -56,6 +56,8 @@ export function stock() {
     .withPanel(
       new TimeSeries()
         .title('Restocks per product')
+        // Staff restock a shelf only once it runs low: an hour may rightly have none.
+        .noValue('No restocks in this time range')
         .interval('1m')
         .height(8)
         .span(24)
