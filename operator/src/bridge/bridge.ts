@@ -247,7 +247,7 @@ export class Bridge {
     }
     if (Object.keys(fitting).length === 0) return;
     const segment = this.spool
-      ? this.spool.append({ s: fitting, d: {}, r: receivedMs }, () => this.spoolState())
+      ? this.spool.append({ s: fitting, d: new Map(), r: receivedMs }, () => this.spoolState())
       : -1;
     if (this.spool) {
       this.options.metrics.spoolBytes.set(this.spool.bytes);

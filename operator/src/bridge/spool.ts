@@ -49,6 +49,8 @@ export const SpoolRecordSchema = z.object({
   p: z.record(z.string(), z.string()).optional(),
 });
 export type SpoolRecord = z.infer<typeof SpoolRecordSchema>;
+/** A record as the bridge appends it: the device states in a Map (see `formatRecord`). */
+export type SpoolEntry = Omit<SpoolRecord, 'd'> & { d: ReadonlyMap<string, DeviceState> };
 
 const SnapshotSchema = z.object({
   segment: z.int(),
@@ -115,16 +117,21 @@ export function parseSegment(text: string): { records: SpoolRecord[]; torn: numb
   return { records, torn: cut ? 1 : 0 };
 }
 
-/** A record as appended: its header line, then its points. */
-function formatRecord(record: SpoolRecord): string {
-  const { s, ...rest } = record;
+/**
+ * A record as appended: its header line, then its points. The device states
+ * are written entry by entry: an object keyed by a few hundred device ids,
+ * built only to be serialised, costs V8 a new hidden class per key.
+ */
+function formatRecord(record: SpoolEntry): string {
+  const { s, d, ...rest } = record;
   const n: Record<string, number> = {};
   let points = '';
   for (const [sink, lines] of Object.entries(s)) {
     n[sink] = lines.length;
     if (lines.length > 0) points += `${lines.join('\n')}\n`;
   }
-  return `${JSON.stringify({ ...rest, n })}\n${points}`;
+  const states = [...d].map(([id, state]) => `${JSON.stringify(id)}:${JSON.stringify(state)}`).join(',');
+  return `${JSON.stringify({ ...rest, n }).slice(0, -1)},"d":{${states}}}\n${points}`;
 }
 
 export class Spool {
@@ -200,7 +207,7 @@ export class Spool {
    * Appends one record (not yet fsynced: see `synced`); returns its segment.
    * `state` is read only when rotating.
    */
-  append(record: SpoolRecord, state: () => SpoolState): number {
+  append(record: SpoolEntry, state: () => SpoolState): number {
     if (this.size >= this.segmentBytes) this.rotate(state());
     const bytes = writeSync(this.fd, formatRecord(record));
     this.written++;

@@ -25,12 +25,12 @@ describe('Spool', () => {
     // What the bridge knows after each record; a rotation snapshots it.
     const known = { devices: { x: state(1) }, products: { x: 'oat-milk' } };
     const a = first.append(
-      { s: { main: ['a1', 'a2'] }, d: { x: state(1) }, p: { x: 'oat-milk' }, r: 1 },
+      { s: { main: ['a1', 'a2'] }, d: new Map([['x', state(1)]]), p: { x: 'oat-milk' }, r: 1 },
       () => known,
     );
     first.release(a, 2);
     for (let i = 0; i < 5; i++) {
-      first.append({ s: { main: [`b${i}`] }, d: { x: state(10 + i) }, r: 2 }, () => known);
+      first.append({ s: { main: [`b${i}`] }, d: new Map([['x', state(10 + i)]]), r: 2 }, () => known);
       known.devices = { x: state(10 + i) };
     }
     // No close: the process dies here. A half-written record is at the end.
@@ -60,7 +60,7 @@ describe('Spool', () => {
     const segments: number[] = [];
     for (let i = 0; i < 4; i++)
       segments.push(
-        spool.append({ s: { main: [`line-${i}-${'x'.repeat(40)}`] }, d: {}, r: 0 }, () => ({
+        spool.append({ s: { main: [`line-${i}-${'x'.repeat(40)}`] }, d: new Map(), r: 0 }, () => ({
           devices: {},
           products: {},
         })),
@@ -80,10 +80,13 @@ describe('Spool', () => {
     spool.replay();
     spool.start({ devices: {}, products: {} });
     const lines = ['product_count,device_id=a count=3i 1', 'shelf_event,device_id=a,kind=pickup items=1i 1'];
-    spool.append({ s: { main: lines, second: [lines[0] as string] }, d: { a: state(3) }, r: 5 }, () => ({
-      devices: {},
-      products: {},
-    }));
+    spool.append(
+      { s: { main: lines, second: [lines[0] as string] }, d: new Map([['a', state(3)]]), r: 5 },
+      () => ({
+        devices: {},
+        products: {},
+      }),
+    );
     const file = join(d, readdirSync(d).find((f) => f.startsWith('segment')) as string);
     const text = readFileSync(file, 'utf8');
     // The points are on disk as line protocol, not escaped into JSON.

@@ -69,7 +69,7 @@ describe('Translator', () => {
       `product_count,${tags} count=22i 1000002`,
       `shelf_event,aisle=7,device_id=shelf-1,fleet=aisle-7,kind=pickup,namespace=shop,position=eye-level,product_id=oat-milk,store=berlin-1 items=2i 1000002`,
     ]);
-    expect(devices['shelf-1']?.count).toBe(22);
+    expect(devices.get('shelf-1')?.count).toBe(22);
   });
 
   it('counts bad notifications by reason, logs once per device, and keeps the rest of the batch', async () => {
