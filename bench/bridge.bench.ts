@@ -12,7 +12,7 @@
 // 3. sweep (not by default, ~2 min): precision/recall of derived events against the simulator's
 //    ground truth at rising shopper rates (device-cloud emulator in the loop).
 import { spawn } from 'node:child_process';
-import { Agent, request } from 'node:http';
+import { Agent, globalAgent, request } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -96,35 +96,18 @@ function query(url: string, db: string, q: string): Promise<unknown[][]> {
   return influxqlRows(url, q, { db });
 }
 
-function put(url: string, message: object): Promise<void> {
-  return putBody(url, JSON.stringify(message));
-}
-
-async function putBody(url: string, body: string): Promise<void> {
-  for (;;) {
-    const response = await fetch(url, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json', 'x-shelfpulse-secret': secret },
-      body,
-    });
-    await response.body?.cancel();
-    if (response.ok) return;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // The load generator plays the device cloud, whose costs are not the bridge's:
 // plain node:http on one keep-alive connection costs it far less CPU per
 // request than fetch, and it shares the two cores with the bridge and influxd.
 const cloudAgent = new Agent({ keepAlive: true, maxSockets: 1 });
 
-function deliverOnce(url: string, body: string): Promise<number> {
+function deliverOnce(url: string, body: string, agent: Agent): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
       url,
       {
         method: 'PUT',
-        agent: cloudAgent,
+        agent,
         headers: {
           'content-type': 'application/json',
           'content-length': Buffer.byteLength(body),
@@ -144,9 +127,13 @@ function deliverOnce(url: string, body: string): Promise<number> {
 /** Deliveries the bridge refused (503, buffers full) and the cloud had to repeat. */
 let refused = 0;
 
-/** Delivers one batch like the cloud: again after a pause until it gets a 2xx. */
-async function deliver(url: string, body: string): Promise<void> {
-  while ((await deliverOnce(url, body)) >= 300) {
+/**
+ * Delivers one batch like the cloud: again after a pause until it gets a 2xx.
+ * One connection by default, as the cloud's channel; the latency probe passes
+ * the global agent so that it does not queue behind the background load.
+ */
+async function deliver(url: string, body: string, agent = cloudAgent): Promise<void> {
+  while ((await deliverOnce(url, body, agent)) >= 300) {
     refused++;
     await new Promise((r) => setTimeout(r, 50));
   }
@@ -362,7 +349,7 @@ async function probeDelays(
       const notes = Array.from({ length: 100 }, (_, k) =>
         note((n * 100 + k) % deviceCount, 24 - ((n + k) % 10)),
       );
-      await put(hook, { notifications: notes });
+      await deliver(hook, JSON.stringify({ notifications: notes }), globalAgent);
       n++;
       await new Promise((r) => setTimeout(r, 100));
     }
@@ -370,7 +357,7 @@ async function probeDelays(
   for (let i = 0; i < probes; i++) {
     const count = 1000 + i;
     const sent = performance.now();
-    void put(hook, { notifications: [{ ...note(0, count), ep: probe }] });
+    void deliver(hook, JSON.stringify({ notifications: [{ ...note(0, count), ep: probe }] }), globalAgent);
     for (;;) {
       const rows = await query(
         influxUrl,

@@ -131,6 +131,7 @@ function formatRecord(record: SpoolEntry): string {
     if (lines.length > 0) points += `${lines.join('\n')}\n`;
   }
   const states = [...d].map(([id, state]) => `${JSON.stringify(id)}:${JSON.stringify(state)}`).join(',');
+  // The header object without its closing brace, then "d" appended to it.
   return `${JSON.stringify({ ...rest, n }).slice(0, -1)},"d":{${states}}}\n${points}`;
 }
 
