@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"time"
@@ -122,6 +123,9 @@ type initServer struct {
 }
 
 func startInitServer(influxd string, args []string, port int) (*initServer, error) {
+	// Pdeathsig fires when the forking OS thread ends; keep the fork on this
+	// goroutine's thread, which lives until exec or exit.
+	runtime.LockOSThread()
 	cmd := exec.Command(influxd, args...)
 	cmd.Env = append(os.Environ(),
 		fmt.Sprintf("INFLUXDB_HTTP_BIND_ADDRESS=127.0.0.1:%d", port),

@@ -5,11 +5,16 @@
 // official image, and this program must behave like that image's script for
 // the environment variables the chart sets (see settings.go).
 //
-// Usage: influxd-init [influxd arguments...]
+// Usage: influxd-init [influxd] [influxd arguments...]
+//
+// A leading "influxd" argument is dropped, so the image can keep the official
+// image's CMD ["influxd"].
 //
 // On the first start (the meta directory is missing or empty) and when there
 // is something to initialise, it starts a temporary influxd with the same
-// arguments and data directories, bound to 127.0.0.1 only, creates the admin,
+// arguments and data directories, bound to 127.0.0.1 only, creates the admin
+// (auth stays as configured: InfluxDB accepts one unauthenticated CREATE USER
+// while no user exists, exactly what the official script relies on),
 // the database and the users, runs the *.iql files of the init directory,
 // stops that server, and then replaces itself with the real influxd
 // (syscall.Exec, so influxd is PID 1 and gets the container's signals).
@@ -30,6 +35,9 @@ func main() {
 }
 
 func run(args []string) error {
+	if len(args) > 0 && args[0] == "influxd" {
+		args = args[1:]
+	}
 	influxd, err := exec.LookPath("influxd")
 	if err != nil {
 		return fmt.Errorf("influxd not found on PATH: %w", err)

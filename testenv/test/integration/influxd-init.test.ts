@@ -63,15 +63,15 @@ describe.skipIf(!built)('influxd-init (first-start initialisation of the test in
     };
   }
 
-  async function start(name: string, env: NodeJS.ProcessEnv): Promise<Server> {
+  async function start(name: string, env: NodeJS.ProcessEnv, args: string[] = []): Promise<Server> {
     const logFile = join(workDir, `${name}.log`);
-    const process = new ManagedProcess({ name, command: initBinary, args: [], env, logFile });
+    const child = new ManagedProcess({ name, command: initBinary, args, env, logFile });
     const url = `http://127.0.0.1:${ports.http}`;
-    process.start();
-    await process.waitUntil(async () => (await getStatus(`${url}/ping`)) === 204, 60_000);
+    child.start();
+    await child.waitUntil(async () => (await getStatus(`${url}/ping`)) === 204, 60_000);
     return {
       url,
-      stop: () => process.stop(),
+      stop: () => child.stop(),
       log: () => (existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''),
     };
   }
@@ -149,11 +149,16 @@ describe.skipIf(!built)('influxd-init (first-start initialisation of the test in
     expect(firstLog).toContain('initialisation done');
     // A second start with other settings: none of them may be applied.
     const initdb = writeInitdb(join(workDir, 'initdb-2'), { '01.iql': 'CREATE DATABASE "second_start"' });
-    const server = await start('second', {
-      ...imageEnv(join(workDir, 'data'), initdb),
-      INFLUXDB_DB: 'other',
-      INFLUXDB_ADMIN_PASSWORD: 'a-new-password',
-    });
+    // Started as the official image's CMD ["influxd"] would start it.
+    const server = await start(
+      'second',
+      {
+        ...imageEnv(join(workDir, 'data'), initdb),
+        INFLUXDB_DB: 'other',
+        INFLUXDB_ADMIN_PASSWORD: 'a-new-password',
+      },
+      ['influxd'],
+    );
     try {
       const databases = (await influxqlRows(server.url, 'SHOW DATABASES', { headers: basic(admin) })).flat();
       expect(databases).not.toContain('other');
