@@ -56,17 +56,17 @@ func loadSettings(args []string) (settings, error) {
 	// missing; printing secrets to the log is not secure, so a missing
 	// password is an error instead.
 	for _, a := range []struct {
-		target            *account
-		userVar, passwVar string
+		target               *account
+		userVar, passwordVar string
 	}{
 		{&s.admin, "INFLUXDB_ADMIN_USER", "INFLUXDB_ADMIN_PASSWORD"},
 		{&s.all, "INFLUXDB_USER", "INFLUXDB_USER_PASSWORD"},
 		{&s.writer, "INFLUXDB_WRITE_USER", "INFLUXDB_WRITE_USER_PASSWORD"},
 		{&s.reader, "INFLUXDB_READ_USER", "INFLUXDB_READ_USER_PASSWORD"},
 	} {
-		*a.target = account{user: os.Getenv(a.userVar), password: os.Getenv(a.passwVar)}
+		*a.target = account{user: os.Getenv(a.userVar), password: os.Getenv(a.passwordVar)}
 		if a.target.user != "" && a.target.password == "" {
-			return s, fmt.Errorf("%s is set but %s is empty: every user needs a password", a.userVar, a.passwVar)
+			return s, fmt.Errorf("%s is set but %s is empty: every user needs a password", a.userVar, a.passwordVar)
 		}
 	}
 	return s, nil
