@@ -151,7 +151,7 @@ if [ "${SHELFPULSE_NODE:-1}" = 1 ]; then
   build_k8s kube-proxy k8s.io/kubernetes/cmd/kube-proxy && link kube-proxy "$K8S_VERSION"
   build_coredns && link coredns "$COREDNS_VERSION"
   build_own pause
-  [ -d "$HERE/influxd-init" ] && build_own influxd-init
+  build_own influxd-init
 fi
 log "binaries ready in $BIN ($((SECONDS - total))s)"
 echo "$BIN"

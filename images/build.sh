@@ -197,6 +197,9 @@ assemble() {
     shelfpulse-influxdb-test)
       config+=(--config.user "$NONROOT:$NONROOT" --config.workingdir /
         --config.env PATH=/usr/local/bin --config.entrypoint /usr/local/bin/influxd-init
+        --config.env INFLUXDB_META_DIR=/var/lib/influxdb/meta
+        --config.env INFLUXDB_DATA_DIR=/var/lib/influxdb/data
+        --config.env INFLUXDB_DATA_WAL_DIR=/var/lib/influxdb/wal
         --config.exposedports 8086/tcp) ;;
     shelfpulse-pause-test)
       config+=(--config.user 65535:65535 --config.entrypoint /usr/local/bin/pause) ;;
@@ -247,7 +250,6 @@ build_image() {
   local image="$1"
   local work
   work="$(mktemp -d)"
-  trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' RETURN
   local base
   base="$(base_layer)"
   case "$image" in
@@ -283,6 +285,7 @@ build_image() {
         "$work/coredns.tar" "coredns $(basename "$(readlink -f "$bins/coredns")") (tests only)" ;;
     *) die "unknown image $image (operator, simulator; for tests: influxdb, pause, coredns)" ;;
   esac
+  chmod -R u+w "$work" && rm -rf "$work"
 }
 
 ensure_tools

@@ -19,6 +19,21 @@ if (!outDir || entries.length === 0) {
   process.exit(2);
 }
 
+// Imports of another workspace (`@shelfpulse/operator/api/…`) resolve through
+// node_modules, and TypeScript emits nothing it found there: map them to the
+// workspace's sources instead, as its package.json `exports` does at run time.
+const rootManifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { workspaces: string[] };
+const paths: Record<string, string[]> = {};
+for (const dir of rootManifest.workspaces) {
+  const { name, exports } = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as {
+    name: string;
+    exports?: Record<string, string>;
+  };
+  for (const [subpath, target] of Object.entries(exports ?? {})) {
+    paths[join(name, subpath)] = [join(root, dir, target)];
+  }
+}
+
 const configFile = ts.readConfigFile(join(root, 'tsconfig.base.json'), (path) => ts.sys.readFile(path));
 const { options } = ts.parseJsonConfigFileContent(configFile.config, ts.sys, root);
 const program = ts.createProgram(
@@ -30,6 +45,7 @@ const program = ts.createProgram(
     outDir: resolve(outDir),
     // Relative imports name .ts files; the emitted ones must name .js.
     rewriteRelativeImportExtensions: true,
+    paths,
     sourceMap: false,
     declaration: false,
     removeComments: true,
@@ -38,7 +54,11 @@ const program = ts.createProgram(
 const result = program.emit();
 const diagnostics = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics];
 if (diagnostics.length > 0) {
-  const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => root, getNewLine: () => '\n' };
+  const host = {
+    getCanonicalFileName: (f: string) => f,
+    getCurrentDirectory: () => root,
+    getNewLine: () => '\n',
+  };
   console.error(ts.formatDiagnosticsWithColorAndContext(diagnostics, host));
   process.exit(1);
 }
@@ -58,10 +78,21 @@ const toJs = (value: unknown): unknown =>
       ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, toJs(v)]))
       : value;
 for (const dir of ['', ...workspaces]) {
-  const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as Record<string, unknown>;
+  const manifest = JSON.parse(readFileSync(join(root, dir, 'package.json'), 'utf8')) as Record<
+    string,
+    unknown
+  >;
   const { name, version, type, exports, bin, dependencies } = manifest;
   const target = join(outDir, dir, 'package.json');
   mkdirSync(dirname(target), { recursive: true });
-  const shipped = { name, version, private: true, type, exports: toJs(exports), bin: toJs(bin), dependencies };
+  const shipped = {
+    name,
+    version,
+    private: true,
+    type,
+    exports: toJs(exports),
+    bin: toJs(bin),
+    dependencies,
+  };
   writeFileSync(target, `${JSON.stringify(shipped, null, 2)}\n`);
 }

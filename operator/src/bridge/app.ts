@@ -3,6 +3,7 @@
 // long poll) and product-id reads. bin/bridge.ts adds signals around it.
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../kube/client.ts';
 import { loadConnection } from '../kube/connection.ts';
 import { LeaderElector } from '../runtime/leader-election.ts';
@@ -10,6 +11,8 @@ import { KubeRouting } from './kube-routing.ts';
 import { SinkStatusReporter } from './sink-status.ts';
 import { HealthReporter } from './health-report.ts';
 import { MbedSdkDeviceCloud } from '../device-cloud/mbed-sdk-device-cloud.ts';
+import { ActivePodLabel } from './active-label.ts';
+import { backoffDelay } from './backoff.ts';
 import { lastCounts } from './baseline.ts';
 import { DeviceDirectory } from './devices.ts';
 import { Bridge } from './bridge.ts';
@@ -145,11 +148,27 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   );
 
   let longPoll: LongPollIntake | undefined;
+  const stopRegistering = new AbortController();
+  let registering: Promise<void> | undefined;
   if (config.mode === 'webhook' && cloud && config.webhook.publicUrl && config.webhook.secret) {
     // Every replica registers the same URL and header: idempotent, so replicas never fight.
-    await cloud.registerWebhook(config.webhook.publicUrl, config.webhook.header, config.webhook.secret);
-    channelReady = true;
-    log.info({ url: config.webhook.publicUrl }, 'webhook registered');
+    // The cloud verifies the URL with a PUT through the bridge's Service, which
+    // routes only to Ready pods: retry until a replica is Ready, never exit.
+    const { publicUrl, header, secret } = config.webhook;
+    registering = (async () => {
+      for (let attempt = 0; !stopRegistering.signal.aborted; attempt++) {
+        try {
+          await cloud.registerWebhook(publicUrl, header, secret);
+          channelReady = true;
+          log.info({ url: publicUrl }, 'webhook registered');
+          return;
+        } catch (error) {
+          const delayMs = backoffDelay(attempt, 1_000, 30_000);
+          log.warn({ url: publicUrl, err: error, retryInMs: delayMs }, 'webhook not registered yet');
+          await sleep(delayMs, undefined, { signal: stopRegistering.signal }).catch(() => undefined);
+        }
+      }
+    })();
   }
   const startLongPoll = async (): Promise<void> => {
     if (config.mode !== 'long-poll' || !cloud) return;
@@ -175,6 +194,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   let election: Promise<void> | undefined;
   if (config.leaderElection && kube) {
     const le = config.leaderElection;
+    const podLabel = le.podName ? new ActivePodLabel(kube, le.namespace, le.podName, log) : undefined;
     const elector = new LeaderElector(
       kube,
       {
@@ -195,10 +215,12 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
         await new Promise((r) => setTimeout(r, le.handoverMs));
         await loadCounts();
         active = true;
+        await podLabel?.set(true);
         await startLongPoll();
       },
       async () => {
         active = false;
+        await podLabel?.set(false);
         await stopLongPoll();
       },
     );
@@ -237,6 +259,8 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
 
   const close = async (graceMs = config.shutdownGraceMs): Promise<number> => {
     channelReady = false;
+    stopRegistering.abort();
+    await registering;
     await stopLongPoll();
     await health?.stop();
     const [, left] = await Promise.all([server.close(graceMs + 1000), (bridge as Bridge).close(graceMs)]);

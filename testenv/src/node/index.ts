@@ -85,13 +85,23 @@ export async function startTestNode(
   let containerd: Containerd | undefined;
   let kubelet: ManagedProcess | undefined;
   let kubeProxy: ManagedProcess | undefined;
+  // Pods first, then the kubelet (so it restarts nothing), then the runtime;
+  // each step runs even when an earlier one failed (a process already gone).
   const stop = async (): Promise<void> => {
-    // Pods first, then the kubelet (so it restarts nothing), then the runtime.
-    containerd?.killAllTasks();
-    await kubelet?.stop();
-    await kubeProxy?.stop();
-    await containerd?.process.stop();
-    await cleanUpHost(dir);
+    const steps: [string, () => unknown][] = [
+      ['kill containers', () => containerd?.killAllTasks()],
+      ['stop kubelet', () => kubelet?.stop()],
+      ['stop kube-proxy', () => kubeProxy?.stop()],
+      ['stop containerd', () => containerd?.process.stop()],
+      ['clean up the host', () => cleanUpHost(dir)],
+    ];
+    for (const [what, step] of steps) {
+      try {
+        await step();
+      } catch (error) {
+        log(`node stop: ${what} failed: ${(error as Error).message}`);
+      }
+    }
     releaseNodeLock();
   };
   try {

@@ -9,12 +9,10 @@ import { tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getStatus } from '../../src/http-probe.ts';
-import { binary, cacheDir, freePort, influxql, influxqlRows, ManagedProcess } from '../../src/index.ts';
+import { binary, freePort, influxql, influxqlRows, ManagedProcess } from '../../src/index.ts';
 
 // Built by hack/ensure-bins.sh next to the other server binaries.
-const initBinary = join(cacheDir(), 'bin', 'influxd-init');
-const built = existsSync(initBinary);
-if (!built) console.warn(`influxd-init tests skipped: ${initBinary} is not built (make bins).`);
+const initBinary = binary('influxd-init');
 
 const db = 'shelf';
 const admin = { username: 'admin', password: `adm'in"pass\\1` };
@@ -32,7 +30,7 @@ interface Server {
   log(): string;
 }
 
-describe.skipIf(!built)('influxd-init (first-start initialisation of the test influxdb image)', () => {
+describe('influxd-init (first-start initialisation of the test influxdb image)', () => {
   let workDir: string;
   let ports: { http: number; rpc: number; init: number };
   let firstLog = '';
