@@ -1,0 +1,142 @@
+// From what InfluxDB holds about shelves to the cells the placement model
+// fits: events and exposure per product, position, fleet and hour of day.
+// The rules:
+// - a shelf's state (product, position, item count) is that of its latest
+//   product_count point, or of its fleet's latest `placement` point for its
+//   product when that is newer (a spec change moves a product at once, before
+//   its next count change);
+// - exposure is the time a shelf held the product at that position with at
+//   least one item on it: an empty shelf cannot be picked up from, so its
+//   empty hours are no evidence about the position;
+// - a shelf counts from its first product_count point in the window to the
+//   window's end; its events count from that point on, at the product and
+//   position the bridge tagged them with;
+// - hour of day is the UTC hour (one store's local hours are a fixed shift of
+//   it, which the per-hour effects absorb).
+
+export interface CountSample {
+  timeMs: number;
+  deviceId: string;
+  /** `namespace/fleet`: shelves of one fleet share its placements. */
+  fleet: string;
+  productId?: string | undefined;
+  position?: string | undefined;
+  count: number;
+}
+
+export interface EventSample {
+  timeMs: number;
+  deviceId: string;
+  fleet: string;
+  productId?: string | undefined;
+  position?: string | undefined;
+  kind: 'pickup' | 'putback';
+}
+
+/** A fleet's placement of a product changed (or was recorded at the bridge's start). */
+export interface PlacementChange {
+  timeMs: number;
+  fleet: string;
+  productId: string;
+  position: string;
+  /** False when the product left the fleet's placements. */
+  placed: boolean;
+}
+
+export interface Cell {
+  productId: string;
+  position: string;
+  fleet: string;
+  hour: number;
+  exposureHours: number;
+  pickups: number;
+  putbacks: number;
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+function hourOf(timeMs: number): number {
+  return Math.floor((((timeMs % DAY_MS) + DAY_MS) % DAY_MS) / HOUR_MS);
+}
+
+class Cells {
+  readonly byKey = new Map<string, Cell>();
+
+  at(productId: string, position: string, fleet: string, hour: number): Cell {
+    const key = `${productId}\u0000${position}\u0000${fleet}\u0000${hour}`;
+    let cell = this.byKey.get(key);
+    if (!cell)
+      this.byKey.set(
+        key,
+        (cell = { productId, position, fleet, hour, exposureHours: 0, pickups: 0, putbacks: 0 }),
+      );
+    return cell;
+  }
+
+  /** Adds [fromMs, toMs) to the cells of each hour it spans. */
+  expose(productId: string, position: string, fleet: string, fromMs: number, toMs: number): void {
+    for (let t = fromMs; t < toMs;) {
+      const end = Math.min(toMs, (Math.floor(t / HOUR_MS) + 1) * HOUR_MS);
+      this.at(productId, position, fleet, hourOf(t)).exposureHours += (end - t) / HOUR_MS;
+      t = end;
+    }
+  }
+}
+
+type Moment = { timeMs: number; sample: CountSample } | { timeMs: number; change: PlacementChange };
+
+/** Events and exposure per product, position, fleet and hour, over [first sample, windowEndMs). */
+export function exposureCells(
+  counts: readonly CountSample[],
+  events: readonly EventSample[],
+  changes: readonly PlacementChange[],
+  windowEndMs: number,
+): Cell[] {
+  const cells = new Cells();
+  const samplesByDevice = Map.groupBy(counts, (c) => c.deviceId);
+  const changesByFleet = Map.groupBy(changes, (c) => c.fleet);
+  const startOf = new Map<string, number>();
+  for (const [deviceId, samples] of samplesByDevice) {
+    const fleet = samples[0]!.fleet;
+    const moments: Moment[] = [
+      ...samples.map((sample) => ({ timeMs: sample.timeMs, sample })),
+      ...(changesByFleet.get(fleet) ?? []).map((change) => ({ timeMs: change.timeMs, change })),
+    ];
+    // At equal times a placement change comes after the count point: the move is the newer news.
+    moments.sort((a, b) => a.timeMs - b.timeMs || ('sample' in a ? -1 : 0) - ('sample' in b ? -1 : 0));
+    const first = Math.min(...samples.map((s) => s.timeMs));
+    startOf.set(deviceId, first);
+    let productId: string | undefined;
+    let position: string | undefined;
+    let count = 0;
+    let since = first;
+    const close = (untilMs: number): void => {
+      if (productId !== undefined && position !== undefined && count > 0 && untilMs > since)
+        cells.expose(productId, position, fleet, since, Math.min(untilMs, windowEndMs));
+      since = Math.max(since, untilMs);
+    };
+    for (const moment of moments) {
+      // Before its first point the shelf's state is unknown; that point sets all of it.
+      if (moment.timeMs < first) continue;
+      close(moment.timeMs);
+      if ('sample' in moment) {
+        productId = moment.sample.productId;
+        position = moment.sample.position;
+        count = moment.sample.count;
+      } else if (moment.change.productId === productId) {
+        position = moment.change.placed ? moment.change.position : undefined;
+      }
+    }
+    close(windowEndMs);
+  }
+  for (const event of events) {
+    const start = startOf.get(event.deviceId);
+    if (start === undefined || event.timeMs < start || event.timeMs >= windowEndMs) continue;
+    if (event.productId === undefined || event.position === undefined) continue;
+    const cell = cells.at(event.productId, event.position, event.fleet, hourOf(event.timeMs));
+    if (event.kind === 'pickup') cell.pickups++;
+    else cell.putbacks++;
+  }
+  return [...cells.byKey.values()];
+}
