@@ -103,8 +103,10 @@ export function exposureCells(
       ...samples.map((sample) => ({ timeMs: sample.timeMs, sample })),
       ...(changesByFleet.get(fleet) ?? []).map((change) => ({ timeMs: change.timeMs, change })),
     ];
-    // At equal times a placement change comes after the count point: the move is the newer news.
-    moments.sort((a, b) => a.timeMs - b.timeMs || ('sample' in a ? -1 : 0) - ('sample' in b ? -1 : 0));
+    // At equal times: the count point, then a product leaving a position, then it arriving at
+    // one (a move is written as both, at one time).
+    const rank = (m: Moment) => ('sample' in m ? 0 : m.change.placed ? 2 : 1);
+    moments.sort((a, b) => a.timeMs - b.timeMs || rank(a) - rank(b));
     const first = Math.min(...samples.map((s) => s.timeMs));
     startOf.set(deviceId, first);
     let productId: string | undefined;
@@ -125,7 +127,8 @@ export function exposureCells(
         position = moment.sample.position;
         count = moment.sample.count;
       } else if (moment.change.productId === productId) {
-        position = moment.change.placed ? moment.change.position : undefined;
+        if (moment.change.placed) position = moment.change.position;
+        else if (moment.change.position === position) position = undefined;
       }
     }
     close(windowEndMs);

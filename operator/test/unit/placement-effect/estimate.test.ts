@@ -169,3 +169,25 @@ describe('exposure', () => {
     ]);
   });
 });
+
+describe('placement_effect points', () => {
+  it('carry the interval and status, and leave out what could not be estimated', async () => {
+    const { effectLine } = await import('../../../src/bridge/placement-effect-job.ts');
+    const rows = estimatePlacementEffects(
+      [
+        cell({ position: 'eye-level', exposureHours: 10, pickups: 100, putbacks: 30 }),
+        cell({ position: 'low', exposureHours: 10, pickups: 40, putbacks: 10 }),
+        cell({ position: 'top', exposureHours: 2, pickups: 3, putbacks: 0 }),
+      ],
+      { reference: 'eye-level', minEvents: 20 },
+    );
+    const low = effectLine(row(rows, 'cola', 'low'), 168, 1_000_000);
+    expect(low).toMatch(
+      /^placement_effect,position=low,product_id=cola,reference=eye-level ratio=0\.4\d*,lower=0\.2\d*,upper=0\.5\d*,status="lower",events=40i,putbacks=10i,exposure_hours=10,rate_per_hour=4,putback_ratio=0\.25,putback_lower=[\d.]+,putback_upper=[\d.]+,putback_effect=0\.83\d*,putback_effect_lower=[\d.]+,putback_effect_upper=[\d.]+,putback_status="not-distinguishable",window_hours=168 1000000$/,
+    );
+    const top = effectLine(row(rows, 'cola', 'top'), 168, 1_000_000);
+    expect(top).toContain('status="too-little-data",events=3i');
+    expect(top).not.toMatch(/[ ,]ratio=/);
+    expect(top).not.toContain('putback_effect=');
+  });
+});
