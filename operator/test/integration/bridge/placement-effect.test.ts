@@ -10,8 +10,8 @@
 // the product against itself; the pooled row also adjusts for fleet traffic,
 // which the square makes estimable. The coverage over many seeds is the unit
 // test's job (test/unit/placement-effect/coverage.test.ts); here the seeds are
-// fixed, and the run is long enough for the estimate to depend on them, not
-// on the machine's timing.
+// fixed, and the estimate depends on them, not on the machine's timing (the
+// pipeline's pick-ups equal the model's exactly).
 import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
 import { describe, expect, inject, it } from 'vitest';
@@ -42,6 +42,13 @@ const fleets: { fleet: string; cola: Position; chips: Position }[] = [
   { fleet: 'pe-b', cola: 'end-cap', chips: 'low' },
   { fleet: 'pe-c', cola: 'low', chips: 'eye-level' },
 ];
+/**
+ * Seeds of a typical run: in the shopper model's own stream each configured
+ * value lies at least a quarter of its interval's width inside it, so the few
+ * events the machine's timing adds or cuts at the run's ends cannot flip the
+ * result. Whether 95 % of runs cover is the unit test's question (300 seeds).
+ */
+const firstSeed = 37;
 /** Wall time the shoppers run; at 10× that is about four simulated minutes. */
 const runMs = 25_000;
 
@@ -94,9 +101,13 @@ describe('placement effect, full pipeline', () => {
             attractiveness: configured,
             putBackProbability,
             restockDelaySecondsMean: 20,
+            // A pick-up in the run's last seconds has its put-back still in the shopper's hand when
+            // the run stops; at 10× a 20 s dwell would cut 8 % of the put-backs of a 4-minute run
+            // (at real speed it is seconds against the estimate's 7-day window).
+            dwellSecondsMean: 2,
           },
           speedup: 10,
-          seed: 21 + i,
+          seed: firstSeed + i,
         }),
         { bindAddress: '127.0.0.1', log: silent },
       ),
@@ -117,6 +128,10 @@ describe('placement effect, full pipeline', () => {
       );
       await eventually(async () => app.bridge.pending === 0);
 
+      const kinds = Object.groupBy(truth, (t) => t.kind);
+      console.log(
+        `[placement e2e] ground truth: ${kinds.pickup?.length} pick-ups, ${kinds.putback?.length} put-backs, ${kinds.restock?.length} restocks`,
+      );
       const estimated = await app.placementEffect.runOnce();
       expect(estimated['main']?.length).toBeGreaterThan(0);
       await eventually(async () => app.bridge.pending === 0);
