@@ -149,6 +149,24 @@ describe('exposure', () => {
     expect(at('low', 11)?.exposureHours).toBeCloseTo(0.5 + 1 / h, 12);
   });
 
+  it('a move written as "left" and "placed" at one time moves the exposure at that time', () => {
+    const cells = exposureCells(
+      [{ ...base, position: 'eye-level', timeMs: t0, count: 5 }],
+      [],
+      [
+        { timeMs: t0 + h / 2, fleet: 'shop/a', productId: 'cola', position: 'end-cap', placed: true },
+        { timeMs: t0 + h / 2, fleet: 'shop/a', productId: 'cola', position: 'eye-level', placed: false },
+        // Another fleet's move says nothing about this shelf.
+        { timeMs: t0 + h / 4, fleet: 'shop/b', productId: 'cola', position: 'low', placed: true },
+      ],
+      t0 + h,
+    );
+    expect(cells.map((c) => [c.position, c.exposureHours])).toEqual([
+      ['eye-level', 0.5],
+      ['end-cap', 0.5],
+    ]);
+  });
+
   it('a product taken out of the placements stops counting; events before the first point do not count', () => {
     const cells = exposureCells(
       [{ ...base, position: 'eye-level', timeMs: t0, count: 5 }],
