@@ -106,7 +106,15 @@ export interface SinkData {
 const fleetOf = (tags: Record<string, string>) => `${tags['namespace'] ?? ''}/${tags['fleet'] ?? ''}`;
 const optional = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
 
-/** The window's shelf data of one sink, in the estimator's terms. */
+/** How far back the state of a shelf at the window's start is looked for (as baseline.ts does). */
+const carryInLookback = '30d';
+
+/**
+ * The window's shelf data of one sink, in the estimator's terms, plus each
+ * shelf's last count and the placement history before the window (up to
+ * `carryInLookback`): they say what a quiet shelf held when the window opened,
+ * so its exposure starts with the window, not at its first change.
+ */
 export async function readSinkData(
   sink: Parameters<typeof influxQuery>[0],
   fromMs: number,
@@ -114,7 +122,12 @@ export async function readSinkData(
 ): Promise<SinkData> {
   const range = `time >= ${Math.trunc(fromMs)}ms AND time < ${Math.trunc(toMs)}ms`;
   const by = 'GROUP BY "device_id", "product_id", "position", "fleet", "namespace"';
-  const [countSeries, eventSeries, placementSeries] = await Promise.all([
+  const before = `time > ${Math.trunc(fromMs)}ms - ${carryInLookback}`;
+  const [carriedSeries, countSeries, eventSeries, placementSeries] = await Promise.all([
+    influxQuery(
+      sink,
+      `SELECT last("count") FROM "product_count" WHERE ${before} AND time < ${Math.trunc(fromMs)}ms ${by}`,
+    ),
     influxQuery(sink, `SELECT "count" FROM "product_count" WHERE ${range} ${by}`),
     influxQuery(
       sink,
@@ -122,10 +135,26 @@ export async function readSinkData(
     ),
     influxQuery(
       sink,
-      `SELECT "${placementHistory.fields.placed}" FROM "${placementHistory.measurement}" WHERE ${range} GROUP BY "fleet", "namespace", "product_id", "position"`,
+      `SELECT "${placementHistory.fields.placed}" FROM "${placementHistory.measurement}" WHERE ${before} AND time < ${Math.trunc(toMs)}ms GROUP BY "fleet", "namespace", "product_id", "position"`,
     ),
   ]);
-  const counts = countSeries.flatMap((s) =>
+  // One series per device and tag set it ever had: the latest one is the shelf's state.
+  const carried = new Map<string, CountSample>();
+  for (const s of carriedSeries) {
+    const [time, count] = s.values[0] ?? [];
+    const deviceId = s.tags['device_id'] ?? '';
+    if ((carried.get(deviceId)?.timeMs ?? -Infinity) >= Number(time)) continue;
+    carried.set(deviceId, {
+      timeMs: Number(time),
+      deviceId,
+      fleet: fleetOf(s.tags),
+      productId: optional(s.tags['product_id']),
+      position: optional(s.tags['position']),
+      count: Number(count),
+    });
+  }
+  const counts = [...carried.values()];
+  const inWindow = countSeries.flatMap((s) =>
     s.values.map(([time, count]): CountSample => ({
       timeMs: Number(time),
       deviceId: s.tags['device_id'] ?? '',
@@ -135,6 +164,7 @@ export async function readSinkData(
       count: Number(count),
     })),
   );
+  counts.push(...inWindow);
   const events = eventSeries.flatMap((s) =>
     s.values.map(([time]): EventSample => ({
       timeMs: Number(time),
@@ -201,7 +231,7 @@ export class PlacementEffectJob {
       try {
         const data = await readSinkData(writer.config, fromMs, nowMs);
         const effects = estimatePlacementEffects(
-          exposureCells(data.counts, data.events, data.changes, nowMs),
+          exposureCells(data.counts, data.events, data.changes, nowMs, fromMs),
           rules,
         );
         results[name] = effects;

@@ -8,9 +8,10 @@
 // - exposure is the time a shelf held the product at that position with at
 //   least one item on it: an empty shelf cannot be picked up from, so its
 //   empty hours are no evidence about the position;
-// - a shelf counts from its first product_count point in the window to the
-//   window's end; its events count from that point on, at the product and
-//   position the bridge tagged them with;
+// - a shelf counts from its first product_count point (or the window's start,
+//   when a point before the window says what the shelf held then) to the
+//   window's end; its events count from then on, at the product and position
+//   the bridge tagged them with;
 // - hour of day is the UTC hour (one store's local hours are a fixed shift of
 //   it, which the per-hour effects absorb).
 
@@ -86,12 +87,17 @@ class Cells {
 
 type Moment = { timeMs: number; sample: CountSample } | { timeMs: number; change: PlacementChange };
 
-/** Events and exposure per product, position, fleet and hour, over [first sample, windowEndMs). */
+/**
+ * Events and exposure per product, position, fleet and hour, over
+ * [max(first sample, windowStartMs), windowEndMs). Samples and placement
+ * changes before the window only set each shelf's state at its start.
+ */
 export function exposureCells(
   counts: readonly CountSample[],
   events: readonly EventSample[],
   changes: readonly PlacementChange[],
   windowEndMs: number,
+  windowStartMs = -Infinity,
 ): Cell[] {
   const cells = new Cells();
   const samplesByDevice = Map.groupBy(counts, (c) => c.deviceId);
@@ -108,15 +114,16 @@ export function exposureCells(
     const rank = (m: Moment) => ('sample' in m ? 0 : m.change.placed ? 2 : 1);
     moments.sort((a, b) => a.timeMs - b.timeMs || rank(a) - rank(b));
     const first = Math.min(...samples.map((s) => s.timeMs));
-    startOf.set(deviceId, first);
+    startOf.set(deviceId, Math.max(first, windowStartMs));
     let productId: string | undefined;
     let position: string | undefined;
     let count = 0;
-    let since = first;
+    let since = Math.max(first, windowStartMs);
     const close = (untilMs: number): void => {
-      if (productId !== undefined && position !== undefined && count > 0 && untilMs > since)
-        cells.expose(productId, position, fleet, since, Math.min(untilMs, windowEndMs));
-      since = Math.max(since, untilMs);
+      const until = Math.min(untilMs, windowEndMs);
+      if (productId !== undefined && position !== undefined && count > 0 && until > since)
+        cells.expose(productId, position, fleet, since, until);
+      since = Math.max(since, until);
     };
     for (const moment of moments) {
       // Before its first point the shelf's state is unknown; that point sets all of it.

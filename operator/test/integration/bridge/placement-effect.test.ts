@@ -19,7 +19,7 @@ import type { Placement } from '../../../src/api/placement.ts';
 import { SimulatorConfigSchema } from '../../../src/api/simulator-config.ts';
 import { startBridgeApp } from '../../../src/bridge/app.ts';
 import { BridgeConfigSchema } from '../../../src/bridge/config.ts';
-import { placementEffect } from '../../../src/bridge/placement-effect-job.ts';
+import { placementEffect, readSinkData } from '../../../src/bridge/placement-effect-job.ts';
 import { MbedSdkDeviceCloud } from '../../../src/device-cloud/mbed-sdk-device-cloud.ts';
 import { allProducts } from '../../../src/placement-effect/estimate.ts';
 import { createDatabase, eventually, influxqlSeries, metricValue, silent } from './helpers.ts';
@@ -116,7 +116,9 @@ describe('placement effect, full pipeline', () => {
     try {
       await Promise.all(runners.map((r) => r.start()));
       await expect.poll(() => runs.reduce((n, r) => n + r.observed.size, 0), { timeout: 20_000 }).toBe(12);
-      await new Promise((r) => setTimeout(r, runMs));
+      await new Promise((r) => setTimeout(r, runMs / 2));
+      const midRunMs = Date.now();
+      await new Promise((r) => setTimeout(r, runMs / 2));
       for (const runner of runners) runner.stopShoppers();
       for (const runner of runners) expect(runner.stats().droppedNotifications).toBe(0);
       const truth = runs.flatMap((r) => r.truth);
@@ -209,6 +211,11 @@ describe('placement effect, full pipeline', () => {
       expect(
         placed.map((s) => `${s.tags['fleet']} ${s.tags['product_id']} ${s.tags['position']}`).sort(),
       ).toEqual(fleets.flatMap((x) => [`${x.fleet} chips ${x.chips}`, `${x.fleet} cola ${x.cola}`]).sort());
+      // A window that opens mid-run still knows what every shelf held then:
+      // each shelf's last count before it is carried in.
+      const late = await readSinkData(app.bridge.sinks.get('main')!.config, midRunMs, Date.now());
+      expect(new Set(late.counts.filter((c) => c.timeMs < midRunMs).map((c) => c.deviceId)).size).toBe(12);
+      expect(late.events.every((e) => e.timeMs >= midRunMs)).toBe(true);
     } finally {
       await Promise.all(runners.map((r) => r.stop({ timeoutMs: 1000 })));
       await app.close(2000);

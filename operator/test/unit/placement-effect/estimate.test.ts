@@ -167,6 +167,30 @@ describe('exposure', () => {
     ]);
   });
 
+  it('a point and a move before the window set the state at its start; only the window counts', () => {
+    const cells = exposureCells(
+      [{ ...base, position: 'eye-level', timeMs: t0 - 2 * h, count: 5 }],
+      [
+        { ...base, position: 'eye-level', timeMs: t0 - 1.5 * h, kind: 'pickup' },
+        { ...base, position: 'low', timeMs: t0 + h / 2, kind: 'pickup' },
+      ],
+      [{ timeMs: t0 - h, fleet: 'shop/a', productId: 'cola', position: 'low', placed: true }],
+      t0 + h,
+      t0,
+    );
+    expect(cells).toEqual([
+      {
+        productId: 'cola',
+        position: 'low',
+        fleet: 'shop/a',
+        hour: 9,
+        exposureHours: 1,
+        pickups: 1,
+        putbacks: 0,
+      },
+    ]);
+  });
+
   it('a product taken out of the placements stops counting; events before the first point do not count', () => {
     const cells = exposureCells(
       [{ ...base, position: 'eye-level', timeMs: t0, count: 5 }],
