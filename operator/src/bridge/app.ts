@@ -70,7 +70,11 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
       client: kube,
       log: log.child({ part: 'routing' }),
       namespace: config.kube.namespace,
-      onSinks: (next) => bridge?.updateSinks(next),
+      onSinks: (next) => {
+        bridge?.updateSinks(next);
+        // A fleet whose MetricSink just arrived gets its placements now.
+        recordPlacements();
+      },
       onRoutes: () => recordPlacements(),
     });
     let timer: NodeJS.Timeout | undefined;
@@ -133,7 +137,9 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   // Placement history: every fleet's placements when this replica becomes active, then each change.
   const history = new PlacementHistory();
   recordPlacements = () => {
-    if (active && router.routes) (bridge as Bridge).writeOwn(history.changes(router.routes(), Date.now()));
+    if (!active || !router.routes) return;
+    const { sinks: writers } = bridge as Bridge;
+    (bridge as Bridge).writeOwn(history.changes(router.routes(), Date.now(), (sink) => writers.has(sink)));
   };
   if (active) {
     await loadCounts();

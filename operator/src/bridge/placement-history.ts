@@ -46,7 +46,7 @@ function line(r: Recorded, productId: string, placed: boolean, timeUs: number): 
 }
 
 export class PlacementHistory {
-  /** What this process last wrote, by `namespace/fleet` and product. */
+  /** What this process last wrote, by sink and `namespace/fleet`, then product. */
   private recorded = new Map<string, Map<string, Recorded>>();
 
   /** Forget what was written: the next `changes` writes every placement (a replica that just became active). */
@@ -54,39 +54,60 @@ export class PlacementHistory {
     this.recorded = new Map();
   }
 
-  /** Lines by sink for every placement that differs from what was last written. */
-  changes(routes: readonly FleetRoute[], nowMs: number): Record<string, string[]> {
+  /**
+   * Lines by sink for every placement that differs from what that sink was
+   * last told. A sink the bridge cannot write to yet (`writable` false: a
+   * MetricSink not loaded yet) is told later, at the first call that finds it.
+   */
+  changes(
+    routes: readonly FleetRoute[],
+    nowMs: number,
+    writable: (sink: string) => boolean = () => true,
+  ): Record<string, string[]> {
     const timeUs = nowMs * 1000;
     const points: Record<string, string[]> = {};
-    const add = (route: FleetRoute, text: string) => {
-      for (const sink of route.sinks) (points[sink] ??= []).push(text);
-    };
     const next = new Map<string, Map<string, Recorded>>();
     for (const route of routes) {
-      const key = `${route.namespace}/${route.fleet}`;
-      const before = this.recorded.get(key) ?? new Map<string, Recorded>();
-      const now = new Map<string, Recorded>();
-      for (const p of route.placements) {
-        if (now.has(p.productId)) continue; // the bridge tags with the first placement of a product
-        const r = { route, position: p.position, capacity: p.capacity, restockThreshold: p.restockThreshold };
-        now.set(p.productId, r);
-        const old = before.get(p.productId);
-        if (
-          old?.position === r.position &&
-          old.capacity === r.capacity &&
-          old.restockThreshold === r.restockThreshold
-        )
+      for (const sink of route.sinks) {
+        const key = `${sink}\u0000${route.namespace}/${route.fleet}`;
+        const before = this.recorded.get(key) ?? new Map<string, Recorded>();
+        if (!writable(sink)) {
+          if (this.recorded.has(key)) next.set(key, before);
           continue;
-        if (old && old.position !== r.position) add(route, line(old, p.productId, false, timeUs));
-        add(route, line(r, p.productId, true, timeUs));
+        }
+        const add = (text: string) => (points[sink] ??= []).push(text);
+        const now = new Map<string, Recorded>();
+        for (const p of route.placements) {
+          if (now.has(p.productId)) continue; // the bridge tags with the first placement of a product
+          const r = {
+            route,
+            position: p.position,
+            capacity: p.capacity,
+            restockThreshold: p.restockThreshold,
+          };
+          now.set(p.productId, r);
+          const old = before.get(p.productId);
+          if (
+            old?.position === r.position &&
+            old.capacity === r.capacity &&
+            old.restockThreshold === r.restockThreshold
+          )
+            continue;
+          if (old && old.position !== r.position) add(line(old, p.productId, false, timeUs));
+          add(line(r, p.productId, true, timeUs));
+        }
+        for (const [productId, old] of before)
+          if (!now.has(productId)) add(line(old, productId, false, timeUs));
+        next.set(key, now);
       }
-      for (const [productId, old] of before)
-        if (!now.has(productId)) add(old.route, line(old, productId, false, timeUs));
-      next.set(key, now);
     }
-    for (const [key, before] of this.recorded)
-      if (!next.has(key))
-        for (const [productId, old] of before) add(old.route, line(old, productId, false, timeUs));
+    // Fleets (or a fleet's sinks) that are gone: their products left.
+    for (const [key, before] of this.recorded) {
+      if (next.has(key)) continue;
+      const sink = key.slice(0, key.indexOf('\u0000'));
+      if (!writable(sink)) continue;
+      for (const [productId, old] of before) (points[sink] ??= []).push(line(old, productId, false, timeUs));
+    }
     this.recorded = next;
     return points;
   }

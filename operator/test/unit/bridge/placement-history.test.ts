@@ -53,4 +53,12 @@ describe('placement history', () => {
     history.reset();
     expect(history.changes([fleet([cola('eye-level')])], t + 2)['main']).toHaveLength(1);
   });
+
+  it('a sink the bridge cannot write to yet is told once it can', () => {
+    const history = new PlacementHistory();
+    expect(history.changes([fleet([cola('eye-level')])], t, () => false)).toEqual({});
+    expect(history.changes([fleet([cola('eye-level')])], t + 1, () => false)).toEqual({});
+    expect(history.changes([fleet([cola('eye-level')])], t + 2)['main']).toHaveLength(1);
+    expect(history.changes([fleet([cola('eye-level')])], t + 3)).toEqual({});
+  });
 });
