@@ -21,6 +21,8 @@ import type { BridgeConfig } from './config.ts';
 import { BridgeHttpServer } from './http-server.ts';
 import { LongPollIntake } from './long-poll.ts';
 import { BridgeMetrics } from './metrics.ts';
+import { PlacementEffectJob } from './placement-effect-job.ts';
+import { PlacementHistory } from './placement-history.ts';
 import { StaticRouter, type Router } from './routing.ts';
 
 export interface BridgeApp {
@@ -28,6 +30,8 @@ export interface BridgeApp {
   routing?: KubeRouting | undefined;
   bridge: Bridge;
   metrics: BridgeMetrics;
+  /** The periodic placement estimate (runOnce for an estimate now). */
+  placementEffect: PlacementEffectJob;
   /** Stops intake, writes what is buffered within the grace period; returns points left unwritten. */
   close(graceMs?: number): Promise<number>;
 }
@@ -58,6 +62,8 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   };
   let routing: KubeRouting | undefined;
   let sinks = config.sinks;
+  // Set once the bridge runs; a fleet change before that is recorded at the first call.
+  let recordPlacements = (): void => undefined;
   let kube: KubeClient | undefined;
   if (config.kube) {
     kube = new KubeClient(loadConnection(config.kube.kubeconfig));
@@ -67,7 +73,12 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
       client: kube,
       log: log.child({ part: 'routing' }),
       namespace: config.kube.namespace,
-      onSinks: (next) => bridge?.updateSinks(next),
+      onSinks: (next) => {
+        bridge?.updateSinks(next);
+        // A fleet whose MetricSink just arrived gets its placements now.
+        recordPlacements();
+      },
+      onRoutes: () => recordPlacements(),
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -93,10 +104,11 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   }
   const sdk = config.cloud ? new MbedSdkDeviceCloud(config.cloud) : undefined;
   const directory = new DeviceDirectory(sdk ? { list: () => sdk.listRegisteredDevices() } : {});
+  const router = options.router ?? routing ?? new StaticRouter(config.fleets);
   bridge = new Bridge({
     directory,
     sinks,
-    router: options.router ?? routing ?? new StaticRouter(config.fleets),
+    router,
     rules: { restockMinItems: config.restockMinItems },
     metrics,
     log,
@@ -125,7 +137,17 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   };
   // Without leader election this replica is the only consumer and active at once.
   let active = !config.leaderElection;
-  if (active) await loadCounts();
+  // Placement history: every fleet's placements when this replica becomes active, then each change.
+  const history = new PlacementHistory();
+  recordPlacements = () => {
+    if (!active || !router.routes) return;
+    const { sinks: writers } = bridge as Bridge;
+    (bridge as Bridge).writeOwn(history.changes(router.routes(), Date.now(), (sink) => writers.has(sink)));
+  };
+  if (active) {
+    await loadCounts();
+    recordPlacements();
+  }
   let channelReady = config.mode === 'webhook' && !config.webhook.publicUrl;
   const server = new BridgeHttpServer({
     bridge,
@@ -215,6 +237,8 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
         await new Promise((r) => setTimeout(r, le.handoverMs));
         await loadCounts();
         active = true;
+        history.reset();
+        recordPlacements();
         await podLabel?.set(true);
         await startLongPoll();
       },
@@ -256,6 +280,13 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
         })
       : undefined;
   health?.start();
+  const placementEffect = new PlacementEffectJob({
+    bridge,
+    config: config.placementEffect,
+    log: log.child({ part: 'placement-effect' }),
+    active: () => active,
+  });
+  placementEffect.start();
 
   const close = async (graceMs = config.shutdownGraceMs): Promise<number> => {
     channelReady = false;
@@ -263,6 +294,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     await registering;
     await stopLongPoll();
     await health?.stop();
+    await placementEffect.stop();
     const [, left] = await Promise.all([server.close(graceMs + 1000), (bridge as Bridge).close(graceMs)]);
     await reporter?.stop();
     stopElection.abort();
@@ -270,5 +302,5 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     await routing?.stop();
     return left;
   };
-  return { url, bridge, metrics, close, routing };
+  return { url, bridge, metrics, close, routing, placementEffect };
 }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PlacementEffectConfigSchema } from './placement-effect-job.ts';
 import { FleetRouteSchema } from './routing.ts';
 import { SinkConfigSchema } from './sink-config.ts';
 
@@ -146,6 +147,7 @@ export const BridgeConfigSchema = z
       .describe(
         'How often the active replica writes its health (shelfpulse_bridge_fleet/_sink) into the sinks; 0: never.',
       ),
+    placementEffect: PlacementEffectConfigSchema.prefault({}),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .refine((c) => c.leaderElection === undefined || c.kube !== undefined, {

@@ -24,6 +24,8 @@ export interface KubeRoutingOptions {
   resyncMs?: number;
   /** Called with the full sink list whenever it changes. */
   onSinks?: (sinks: SinkConfig[]) => void;
+  /** Called whenever the fleets were rebuilt (a ShelfFleet changed), e.g. to record placements. */
+  onRoutes?: () => void;
 }
 
 /** A MetricSink's name in the bridge: namespace and name, which together are unique. */
@@ -97,6 +99,10 @@ export class KubeRouting implements Router {
     return this.router.route(device);
   }
 
+  routes(): readonly FleetRoute[] {
+    return this.router.routes();
+  }
+
   private rebuildRoutes(): void {
     const routes: FleetRoute[] = [];
     for (const fleet of this.fleets.list()) {
@@ -110,6 +116,7 @@ export class KubeRouting implements Router {
       }
     }
     this.router.update(routes);
+    this.options.onRoutes?.();
   }
 
   private rebuild(): void {
