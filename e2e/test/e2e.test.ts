@@ -249,7 +249,8 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
       }
     }
     expect(queries).toBeGreaterThan(10);
-    expect(empty).toEqual([]);
+    const measurements = (await query('SHOW MEASUREMENTS'))[0]?.values.flat().join(', ');
+    expect(empty, `panels without data (measurements: ${measurements})`).toEqual([]);
   });
 
   it('adds shelves that report when the fleet is scaled with kubectl', async () => {
