@@ -127,8 +127,10 @@ export class Subscriptions {
     this.manual.add(key, deviceId, path);
   }
 
-  removeManual(key: string, deviceId: string, path: string): boolean {
-    return this.manual.delete(key, deviceId, path);
+  /** Ends the key's subscription of the path, manual or by an applied pre-subscription. */
+  unsubscribe(key: string, deviceId: string, path: string): boolean {
+    const manual = this.manual.delete(key, deviceId, path);
+    return this.applied.delete(key, deviceId, path) || manual;
   }
 
   /** Ends every subscription of the key on the device (DELETE /v2/subscriptions/{id}). */

@@ -51,7 +51,7 @@ export function subscriptionRoutes({ registry, subscriptions, service, config }:
       name: '/v2/subscriptions/{id}/{path}',
       handle: (ctx) => {
         const device = registeredDevice(registry, ctx.params[0]!);
-        subscriptions.removeManual(ctx.apiKey, device.id, resourcePath(ctx.params[1]!));
+        subscriptions.unsubscribe(ctx.apiKey, device.id, resourcePath(ctx.params[1]!));
         service.syncObservations(device);
         return { status: 204 };
       },

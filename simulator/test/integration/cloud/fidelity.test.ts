@@ -67,6 +67,10 @@ describe('emulator fidelity a client notices', () => {
     expect(seen.flatMap((m) => m.notifications ?? []).filter((n) => n.ep === id)).toContainEqual(
       expect.objectContaining({ path: countPath, payload: Buffer.from('5').toString('base64') }),
     );
+    // Unsubscribing ends it whatever made it (an operator cleaning up after a fleet relies on that).
+    expect((await call('DELETE', `/v2/subscriptions/${id}${countPath}`)).status).toBe(204);
+    expect((await call('GET', `/v2/subscriptions/${id}${countPath}`)).status).toBe(404);
+    await waitFor('the observation cancelled', () => d.observerCount(countPath) === 0);
     await call('DELETE', '/v2/subscriptions');
   });
 
