@@ -102,7 +102,8 @@ export const BridgeConfigSchema = z
       .default(5_000)
       .describe(
         "How long a shelf's first counts wait for its product id (read through the device cloud) so " +
-          'their points carry product_id; after it they are written without (0: never wait). Only with cloud set.',
+          'their points carry product_id; after it they are written without (0: never wait). Only with cloud set. ' +
+          'Held counts are not spooled: a crash during the wait loses them.',
       ),
     leaderElection: z
       .object({

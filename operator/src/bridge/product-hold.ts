@@ -5,7 +5,9 @@
 // channel, which delivers the next batch only once this one is acknowledged,
 // so a batch cannot wait for it. The counts are therefore taken out of their
 // batch and held, for at most `waitMs`, then derived as a batch of their own:
-// with their product when it came, without it when it did not (nothing lost).
+// with their product when it came, without it when it did not. Their batch is
+// acknowledged meanwhile and they are not in the spool: a crash during the wait
+// loses them (at most `waitMs` of a new shelf's first counts); a close writes them.
 import { ITEM_COUNT_PATH, PRODUCT_ID_PATH, type NotificationMessage } from './notification.ts';
 
 interface Held {
