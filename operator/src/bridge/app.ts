@@ -116,6 +116,8 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     busyWaitMs: config.webhook.busyWaitMs,
     spoolSegmentBytes: config.spool?.segmentBytes,
     onUnknownProduct,
+    // Waiting helps only where the bridge can ask for the product id.
+    productWaitMs: cloud ? config.productWaitMs : 0,
   });
   // Continue each device's counts from where InfluxDB has them (the spool, when newer, wins).
   const loadCounts = async (): Promise<void> => {

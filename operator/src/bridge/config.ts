@@ -96,6 +96,16 @@ export const BridgeConfigSchema = z
       .min(1)
       .default(5)
       .describe('An increase of at least this many items is a restock, not a put-back.'),
+    productWaitMs: z
+      .int()
+      .min(0)
+      .max(120_000)
+      .default(5_000)
+      .describe(
+        "How long a shelf's first counts wait for its product id (read through the device cloud) so " +
+          'their points carry product_id; after it they are written without (0: never wait). Only with cloud set. ' +
+          'Held counts are not spooled: a crash during the wait loses them.',
+      ),
     leaderElection: z
       .object({
         namespace: z.string().min(1).describe('Namespace of the Lease.'),
