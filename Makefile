@@ -19,9 +19,11 @@ deps: node_modules/.package-lock.json ## Install npm packages (and Node.js 24) f
 # Debian packages of the test node (container runtime, CNI, iptables) and the image tools.
 NODE_PACKAGES := containerd runc containernetworking-plugins iptables conntrack umoci skopeo openssl
 
-bins: ## Build the test servers and the test node's binaries once (cached); install the node's Debian packages
+bins: ## Build the test servers, the test node and the other official clients once (cached)
 	hack/ensure-apt.sh $(NODE_PACKAGES)
 	hack/ensure-bins.sh >/dev/null
+	hack/ensure-python-sdk.sh >/dev/null
+	hack/ensure-leshan-client.sh >/dev/null
 
 test: deps bins ## Lint, type-check and run every test against real servers
 	npm test

@@ -223,6 +223,18 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
       `SELECT non_negative_difference(count("count")) FROM "product_count" WHERE time > now() - 1h GROUP BY time(1s), "product_id" fill(previous)`,
     );
     expect(tutorial.length).toBeGreaterThan(0);
+    // The health panels show rates and differences: they need two of the
+    // bridge's periodic reports (every 10 s) of the fleet and of the sink.
+    await eventually('two bridge health reports', async () => {
+      const counts = await Promise.all(
+        ['shelfpulse_bridge_fleet', 'shelfpulse_bridge_sink'].map(async (m) =>
+          Number(
+            (await query(`SELECT count(*) FROM "${m}" WHERE time > now() - 1h`))[0]?.values[0]?.[1] ?? 0,
+          ),
+        ),
+      );
+      return counts.every((n) => n >= 2) ? counts : undefined;
+    });
     const now = Date.now();
     const all = { values: [], multi: true, all: true, allValue };
     const context = {
