@@ -77,7 +77,7 @@ export async function startOperator(
         : { ready: true, detail: 'standby' },
   );
 
-  const startLeading = async (): Promise<void> => {
+  const startLeading = async (leading?: AbortSignal): Promise<void> => {
     metrics.leader.set(1);
     const ctx = { client, config, log, metrics, events, deviceCloud, presubscriptionLock } as Omit<
       OperatorContext,
@@ -95,8 +95,11 @@ export async function startOperator(
     }
     // Controllers start once their caches are synced, or after a while anyway, so that one
     // resource the operator may not list (a missing permission) does not stop the others.
-    await Promise.race([Promise.all(running.informers.map((i) => i.synced)), sleep(15_000)]);
-    for (const c of running.controllers) c.start();
+    const mine = running;
+    await Promise.race([Promise.all(mine.informers.map((i) => i.synced)), sleep(15_000, leading)]);
+    // Leadership may have ended meanwhile (stopLeading has already stopped these).
+    if (leading?.aborted || running !== mine) return;
+    for (const c of mine.controllers) c.start();
     log.info({ waitingFor }, 'controllers started');
   };
   const stopLeading = async (): Promise<void> => {

@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { KubeClient } from '../kube/client.ts';
 import { loadConnection } from '../kube/connection.ts';
+import { sleep } from '../runtime/informer.ts';
 import { LeaderElector } from '../runtime/leader-election.ts';
 import { KubeRouting } from './kube-routing.ts';
 import { SinkStatusReporter } from './sink-status.ts';
@@ -189,11 +190,13 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     );
     election = elector.run(
       stopElection.signal,
-      async () => {
+      async (leading) => {
         // The previous leader flushes its buffers on the way out: give it time,
         // then continue every device from the counts it wrote.
-        await new Promise((r) => setTimeout(r, le.handoverMs));
+        await sleep(le.handoverMs, leading);
+        if (leading.aborted) return;
         await loadCounts();
+        if (leading.aborted) return;
         active = true;
         await startLongPoll();
       },

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { leaderElectionTimingError } from '../runtime/leader-election.ts';
 import { FleetRouteSchema } from './routing.ts';
 import { SinkConfigSchema } from './sink-config.ts';
 
@@ -140,6 +141,11 @@ export const BridgeConfigSchema = z
         'How often the active replica writes its health (shelfpulse_bridge_fleet/_sink) into the sinks; 0: never.',
       ),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const timing = c.leaderElection && leaderElectionTimingError(c.leaderElection);
+    if (timing)
+      ctx.addIssue({ code: 'custom', message: timing, path: ['leaderElection', 'renewDeadlineMs'] });
   })
   .refine((c) => c.leaderElection === undefined || c.kube !== undefined, {
     message: 'leader election needs cluster access (kube)',
