@@ -1,59 +1,80 @@
 // The operator's configuration, from the environment, validated at start-up.
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { leaderElectionTimingError } from './runtime/leader-election.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-export const OperatorConfigSchema = z.object({
-  /** Kubeconfig file; unset means in-cluster (or ~/.kube/config). */
-  kubeconfig: z.string().optional(),
-  namespace: z
-    .string()
-    .min(1)
-    .default('shelfpulse')
-    .describe('Namespace of the operator (its Lease lives there).'),
-  watchNamespace: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Reconcile only this namespace (a namespaced install); unset means all namespaces.'),
-  identity: z
-    .string()
-    .min(1)
-    .default(`${hostname()}-${process.pid}`)
-    .describe('This replica in leader election.'),
-  listenHost: z.string().default('127.0.0.1'),
-  listenPort: z.coerce.number().int().min(0).max(65_535).default(8080),
-  logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-  leaderElection: z.coerce.boolean().default(true),
-  leaseName: z.string().default('shelfpulse-operator'),
-  leaseDurationMs: ms(15_000),
-  renewDeadlineMs: ms(10_000),
-  retryPeriodMs: ms(2_000),
-  resyncMs: ms(300_000),
-  watchTimeoutSeconds: z.coerce.number().int().min(1).default(300),
-  watchSilenceMs: ms(330_000),
-  workers: z.coerce.number().int().min(1).max(64).default(4),
-  /** How often a healthy fleet re-checks the device cloud for new devices. */
-  subscriptionResyncMs: ms(30_000),
-  /** How long fleets of one device cloud share one listing of its registered devices. */
-  deviceListMaxAgeMs: z.coerce.number().int().min(0).default(5_000),
-  /** How often a MetricSink is checked again. */
-  sinkCheckMs: ms(60_000),
-  simulatorImage: z.string().min(1).default('ghcr.io/shelfpulse/shelfpulse:0.1.0'),
-  lwm2mHost: z
-    .string()
-    .min(1)
-    .default('127.0.0.1')
-    .describe('LwM2M server (device cloud) host the simulators register with.'),
-  lwm2mPort: z.coerce.number().int().min(1).max(65_535).default(5683),
-  deviceCloudUrl: z.url().optional().describe('Default device-cloud API URL of fleets that name none.'),
-  deviceCloudApiKey: z
-    .string()
-    .min(1)
-    .optional()
-    .describe('Default device-cloud API key (from a Secret via env).'),
-});
+export const OperatorConfigSchema = z
+  .object({
+    /** Kubeconfig file; unset means in-cluster (or ~/.kube/config). */
+    kubeconfig: z.string().optional(),
+    namespace: z
+      .string()
+      .min(1)
+      .default('shelfpulse')
+      .describe('Namespace of the operator (its Lease lives there).'),
+    watchNamespace: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Reconcile only this namespace (a namespaced install); unset means all namespaces.'),
+    identity: z
+      .string()
+      .min(1)
+      .default(`${hostname()}-${process.pid}`)
+      .describe('This replica in leader election.'),
+    listenHost: z.string().default('127.0.0.1'),
+    listenPort: z.coerce.number().int().min(0).max(65_535).default(8080),
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    leaderElection: z.coerce.boolean().default(true),
+    leaseName: z.string().default('shelfpulse-operator'),
+    leaseDurationMs: ms(15_000),
+    renewDeadlineMs: ms(10_000),
+    retryPeriodMs: ms(2_000),
+    resyncMs: ms(300_000),
+    watchTimeoutSeconds: z.coerce.number().int().min(1).default(300),
+    watchSilenceMs: ms(330_000),
+    workers: z.coerce.number().int().min(1).max(64).default(4),
+    /** How often a healthy fleet re-checks the device cloud for new devices. */
+    subscriptionResyncMs: ms(30_000),
+    /** How long fleets of one device cloud share one listing of its registered devices. */
+    deviceListMaxAgeMs: z.coerce.number().int().min(0).default(5_000),
+    /** How often a MetricSink is checked again. */
+    sinkCheckMs: ms(60_000),
+    simulatorImage: z.string().min(1).default('ghcr.io/shelfpulse/shelfpulse:0.1.0'),
+    lwm2mHost: z
+      .string()
+      .min(1)
+      .default('127.0.0.1')
+      .describe('LwM2M server (device cloud) host the simulators register with.'),
+    lwm2mPort: z.coerce.number().int().min(1).max(65_535).default(5683),
+    deviceCloudUrl: z.url().optional().describe('Default device-cloud API URL of fleets that name none.'),
+    deviceCloudApiKey: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('Default device-cloud API key (from a Secret via env); sent only to deviceCloudUrl.'),
+    deviceCloudAllowedUrls: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v,
+        z.array(z.url()),
+      )
+      .default([])
+      .describe(
+        "Comma-separated URL prefixes a ShelfFleet's spec.deviceCloud.apiUrl must start with; empty allows any (the operator's own key still goes only to deviceCloudUrl).",
+      ),
+  })
+  .superRefine((c, ctx) => {
+    const timing = leaderElectionTimingError(c);
+    if (timing) ctx.addIssue({ code: 'custom', message: timing, path: ['renewDeadlineMs'] });
+  });
 export type OperatorConfig = z.infer<typeof OperatorConfigSchema>;
 export type OperatorConfigInput = z.input<typeof OperatorConfigSchema>;
 
@@ -82,6 +103,7 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   lwm2mPort: 'SHELFPULSE_LWM2M_PORT',
   deviceCloudUrl: 'SHELFPULSE_DEVICE_CLOUD_URL',
   deviceCloudApiKey: 'SHELFPULSE_DEVICE_CLOUD_API_KEY',
+  deviceCloudAllowedUrls: 'SHELFPULSE_DEVICE_CLOUD_ALLOWED_URLS',
 };
 
 /** Reads the configuration from the environment; a bad value is one error naming the variable. */

@@ -15,7 +15,6 @@ export interface Informers {
   sinks: Informer<MetricSink & KubeObject>;
   statefulSets: Informer<KubeObject>;
   configMaps: Informer<KubeObject>;
-  secrets: Informer<KubeObject>;
 }
 
 export interface OperatorContext {

@@ -179,7 +179,6 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
       ...managed,
       metadataOnly: true,
     }),
-    secrets: informer('secrets', resourcePath(resources.secrets, ns), { metadataOnly: true }),
   };
   const ctx: OperatorContext = { ...base, informers };
   const fleets = new Controller(
@@ -239,19 +238,10 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
     children.on({ added: owner, updated: owner, deleted: owner });
   }
 
-  // A Secret changed: the sinks and fleets that read it check again.
-  const secretChanged = (secret: KubeObject): void => {
-    const { namespace, name } = secret.metadata ?? {};
-    for (const s of informers.sinks.list()) {
-      if (s.metadata.namespace === namespace && s.spec?.credentialsSecretRef?.name === name)
-        sinks.enqueue(objectKey(s));
-    }
-    for (const f of informers.fleets.list()) {
-      if (f.metadata.namespace === namespace && f.spec?.deviceCloud?.apiKeySecretRef?.name === name)
-        fleets.enqueue(objectKey(f));
-    }
-  };
-  informers.secrets.on({ updated: secretChanged, deleted: secretChanged, added: secretChanged });
+  // Secrets are not watched: a list or watch of Secrets would hand out every Secret's
+  // value, whatever the operator caches. Each reconcile reads the Secrets it names by
+  // name, and fleets and sinks are checked again periodically, so a rotated or newly
+  // opted-in Secret takes effect within subscriptionResyncMs / sinkCheckMs.
 
   return {
     informers: Object.values(informers) as Informer<KubeObject>[],

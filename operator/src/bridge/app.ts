@@ -66,6 +66,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
       log: log.child({ part: 'routing' }),
       namespace: config.kube.namespace,
       onSinks: (next) => bridge?.updateSinks(next),
+      secretRefreshMs: config.kube.secretRefreshMs,
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -88,6 +88,13 @@ export const BridgeConfigSchema = z
           .min(100)
           .default(15_000)
           .describe('How often points written/dropped go into each MetricSink status.'),
+        secretRefreshMs: z
+          .int()
+          .min(1000)
+          .default(60_000)
+          .describe(
+            "How often the MetricSinks' credentials Secrets are read again (rotation without a restart).",
+          ),
       })
       .optional()
       .describe('Cluster access: routing from the custom resources, and the Lease of leader election.'),

@@ -10,7 +10,8 @@ import {
   type SinkReason,
 } from '../api/metric-sink.ts';
 import type { OperatorContext } from '../context.ts';
-import { isNotFound, type KubeObject } from '../kube/client.ts';
+import type { KubeObject } from '../kube/client.ts';
+import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
 import { resourcePath, resources } from '../kube/paths.ts';
 import { findCondition, setConditions } from '../runtime/conditions.ts';
 import { errorMessage, type ReconcileResult } from '../runtime/controller.ts';
@@ -80,18 +81,25 @@ async function readCredentials(
   ref: NonNullable<MetricSink['spec']['credentialsSecretRef']> | undefined,
 ): Promise<SinkCredentials | ProbeResult> {
   if (!ref) return {};
-  let secret: KubeObject & { data?: Record<string, string> };
+  let values: Record<string, string>;
   try {
-    secret = await ctx.client.get(resourcePath(resources.secrets, sink.metadata.namespace, ref.name));
+    values = await readReferencedSecret(
+      ctx.client,
+      sink.metadata.namespace!,
+      ref.name,
+      'spec.credentialsSecretRef',
+      [ref.usernameKey, ref.passwordKey, ref.tokenKey],
+    );
   } catch (error) {
-    if (isNotFound(error))
-      return failed('SecretMissing', `Secret ${ref.name} (spec.credentialsSecretRef) does not exist`);
-    return failed('SecretMissing', `cannot read Secret ${ref.name}: ${errorMessage(error)}`);
+    if (!(error instanceof SecretReferenceError))
+      return failed('SecretMissing', `cannot read Secret ${ref.name}: ${errorMessage(error)}`);
+    const reason =
+      error.reason === 'SecretNotAllowed' || error.reason === 'SecretForbidden'
+        ? error.reason
+        : 'SecretMissing';
+    return failed(reason, error.message);
   }
-  const value = (k: string): string | undefined => {
-    const v = secret.data?.[k];
-    return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
-  };
+  const value = (k: string): string | undefined => values[k];
   const credentials = {
     username: value(ref.usernameKey),
     password: value(ref.passwordKey),

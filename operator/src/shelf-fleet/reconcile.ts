@@ -6,6 +6,8 @@ import { ShelfFleetSpecSchema, type ShelfFleet, type ShelfFleetStatus } from '..
 import type { OperatorContext } from '../context.ts';
 import { DeviceCloudError, type DeviceCloud } from '../device-cloud/device-cloud.ts';
 import { isForbidden, isNotFound, type KubeObject } from '../kube/client.ts';
+import { endpointAllowed, sameEndpoint } from '../device-cloud/endpoints.ts';
+import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
 import { resourcePath, resources } from '../kube/paths.ts';
 import { findCondition, setConditions } from '../runtime/conditions.ts';
 import { ReconcileError, errorMessage, type ReconcileResult } from '../runtime/controller.ts';
@@ -78,7 +80,10 @@ export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Pr
   } catch (error) {
     // e.g. a missing permission: say so in the status and retry with backoff.
     const reason = isForbidden(error) ? 'Forbidden' : 'WorkloadError';
-    observation.simulatorError = { reason, message: `simulator workload: ${errorMessage(error)}` };
+    const hint = isForbidden(error)
+      ? ` (the operator writes workloads only in its managed namespaces: an administrator adds ${namespace} to the chart value operator.managedNamespaces)`
+      : '';
+    observation.simulatorError = { reason, message: `simulator workload: ${errorMessage(error)}${hint}` };
     failure = new ReconcileError(reason, errorMessage(error), { cause: error });
   }
   try {
@@ -228,35 +233,53 @@ function describeEntry(entry: ReturnType<typeof fleetPresubscription>): string {
     .join(', ');
 }
 
+/**
+ * The device cloud of a fleet and the key to use there. The operator's own key
+ * goes only to the operator's own device cloud: a fleet that names another
+ * endpoint brings its key in a Secret that opted in, and the endpoint must be
+ * one the administrator allows.
+ */
 async function deviceCloudOf(ctx: OperatorContext, fleet: Fleet): Promise<{ url: string; api: DeviceCloud }> {
-  const url = fleet.spec.deviceCloud?.apiUrl ?? ctx.config.deviceCloudUrl;
+  const own = ctx.config.deviceCloudUrl;
+  const url = fleet.spec.deviceCloud?.apiUrl ?? own;
   if (!url) {
     throw new ReconcileError(
       'NoDeviceCloud',
       'no device cloud is configured: set spec.deviceCloud.apiUrl or the operator setting SHELFPULSE_DEVICE_CLOUD_URL',
     );
   }
+  const isOwn = own !== undefined && sameEndpoint(url, own);
+  if (!isOwn && !endpointAllowed(url, ctx.config.deviceCloudAllowedUrls)) {
+    throw new ReconcileError(
+      'DeviceCloudNotAllowed',
+      `spec.deviceCloud.apiUrl ${url} is not a device cloud this installation allows (${ctx.config.deviceCloudAllowedUrls.join(', ')}): an administrator adds it to SHELFPULSE_DEVICE_CLOUD_ALLOWED_URLS (chart value deviceCloud.allowedApiUrls)`,
+    );
+  }
   const ref = fleet.spec.deviceCloud?.apiKeySecretRef;
-  let apiKey = ctx.config.deviceCloudApiKey;
+  let apiKey: string | undefined;
   if (ref) {
-    let secret: KubeObject & { data?: Record<string, string> };
+    let values: Record<string, string>;
     try {
-      secret = await ctx.client.get(resourcePath(resources.secrets, fleet.metadata.namespace, ref.name));
-    } catch (error) {
-      if (isNotFound(error)) {
-        throw new ReconcileError(
-          'ApiKeySecretMissing',
-          `Secret ${ref.name} (spec.deviceCloud.apiKeySecretRef) does not exist`,
-        );
-      }
-      throw new ReconcileError(
-        'ApiKeySecretUnreadable',
-        `cannot read Secret ${ref.name}: ${errorMessage(error)}`,
+      values = await readReferencedSecret(
+        ctx.client,
+        fleet.metadata.namespace!,
+        ref.name,
+        'spec.deviceCloud.apiKeySecretRef',
+        [ref.key],
       );
+    } catch (error) {
+      if (error instanceof SecretReferenceError) throw new ReconcileError(error.reason, error.message);
+      throw error;
     }
-    const value = secret.data?.[ref.key];
-    if (!value) throw new ReconcileError('ApiKeySecretMissing', `Secret ${ref.name} has no key ${ref.key}`);
-    apiKey = Buffer.from(value, 'base64').toString('utf8').trim();
+    apiKey = values[ref.key]?.trim();
+    if (!apiKey) throw new ReconcileError('SecretKeyMissing', `Secret ${ref.name} has no key ${ref.key}`);
+  } else if (isOwn) {
+    apiKey = ctx.config.deviceCloudApiKey;
+  } else if (ctx.config.deviceCloudApiKey) {
+    throw new ReconcileError(
+      'ApiKeySecretRequired',
+      `spec.deviceCloud.apiUrl ${url} is not the operator's device cloud, and the operator's API key goes nowhere else: set spec.deviceCloud.apiKeySecretRef to a Secret with a key for ${url}`,
+    );
   }
   if (!apiKey) {
     throw new ReconcileError(

@@ -13,6 +13,7 @@ import { startBridgeApp, type BridgeApp } from '../../../src/bridge/app.ts';
 import { BridgeConfigSchema } from '../../../src/bridge/config.ts';
 import { createNamespace } from '../support.ts';
 import { countNote, createDatabase, eventually, influxql, productNote, silent } from './helpers.ts';
+import { allowReferenceLabel } from '../../../src/kube/secret-reference.ts';
 
 const env = inject('testenv');
 const secret = 'kube-routing-secret-0123456789';
@@ -114,7 +115,7 @@ describe('bridge routing from ShelfFleet and MetricSink', () => {
       body: {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 'influx-writer' },
+        metadata: { name: 'influx-writer', labels: { [allowReferenceLabel]: 'true' } },
         stringData: { username: 'writer', password: 'not-a-default' },
       },
     });
