@@ -19,6 +19,21 @@ export const OperatorConfigSchema = z
       .min(1)
       .optional()
       .describe('Reconcile only this namespace (a namespaced install); unset means all namespaces.'),
+    managedNamespaces: z
+      .preprocess(
+        (v) =>
+          typeof v === 'string'
+            ? v
+                .split(',')
+                .map((s) => s.trim())
+                .filter(Boolean)
+            : v,
+        z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name')),
+      )
+      .default([])
+      .describe(
+        'Comma-separated namespaces where fleets get workloads and referenced Secrets are read; the operator watches StatefulSets and ConfigMaps only there. Empty: every watched namespace.',
+      ),
     identity: z
       .string()
       .min(1)
@@ -82,6 +97,7 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   kubeconfig: 'KUBECONFIG',
   namespace: 'SHELFPULSE_NAMESPACE',
   watchNamespace: 'SHELFPULSE_WATCH_NAMESPACE',
+  managedNamespaces: 'SHELFPULSE_MANAGED_NAMESPACES',
   identity: 'SHELFPULSE_POD_NAME',
   listenHost: 'SHELFPULSE_LISTEN_HOST',
   listenPort: 'SHELFPULSE_LISTEN_PORT',
@@ -105,6 +121,18 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   deviceCloudApiKey: 'SHELFPULSE_DEVICE_CLOUD_API_KEY',
   deviceCloudAllowedUrls: 'SHELFPULSE_DEVICE_CLOUD_ALLOWED_URLS',
 };
+
+/** Whether the operator writes workloads and Events and reads Secrets in `namespace`. */
+export function manages(
+  config: Pick<OperatorConfig, 'managedNamespaces'>,
+  namespace: string | undefined,
+): boolean {
+  return config.managedNamespaces.length === 0 || config.managedNamespaces.includes(namespace ?? '');
+}
+
+/** The condition message for a resource in a namespace the operator does not manage. */
+export const notManaged = (namespace: string): string =>
+  `namespace ${namespace} is not one this ShelfPulse installation manages (no workloads, no Secrets there): an administrator adds it to operator.managedNamespaces`;
 
 /** Reads the configuration from the environment; a bad value is one error naming the variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {

@@ -7,14 +7,15 @@ import type { DeviceCloudFactory } from './device-cloud/device-cloud.ts';
 import type { KubeClient, KubeObject } from './kube/client.ts';
 import type { EventRecorder } from './runtime/events.ts';
 import type { Informer } from './runtime/informer.ts';
+import type { Cache } from './runtime/informer-group.ts';
 import type { KeyedMutex } from './runtime/keyed-mutex.ts';
 import type { OperatorMetrics } from './runtime/metrics.ts';
 
 export interface Informers {
   fleets: Informer<ShelfFleet & KubeObject>;
   sinks: Informer<MetricSink & KubeObject>;
-  statefulSets: Informer<KubeObject>;
-  configMaps: Informer<KubeObject>;
+  statefulSets: Cache<KubeObject>;
+  configMaps: Cache<KubeObject>;
 }
 
 export interface OperatorContext {

@@ -3,19 +3,20 @@
 import pino, { type Logger } from 'pino';
 import type { MetricSink } from './api/metric-sink.ts';
 import type { ShelfFleet } from './api/shelf-fleet.ts';
-import type { OperatorConfig } from './config.ts';
+import { manages, type OperatorConfig } from './config.ts';
 import type { Informers, OperatorContext } from './context.ts';
 import type { DeviceCloudFactory } from './device-cloud/device-cloud.ts';
 import { MbedSdkDeviceCloud } from './device-cloud/mbed-sdk-device-cloud.ts';
 import { withSharedDeviceList } from './device-cloud/shared-device-list.ts';
 import { KubeClient, type KubeObject } from './kube/client.ts';
 import { loadConnection, type KubeConnection } from './kube/connection.ts';
-import { resourcePath, resources } from './kube/paths.ts';
+import { resourcePath, resources, type Resource } from './kube/paths.ts';
 import { reconcileMetricSink } from './metric-sink/reconcile.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { startHealthServer, type HealthServer } from './runtime/health-server.ts';
 import { Informer, objectKey, sleep, type InformerOptions } from './runtime/informer.ts';
+import { InformerGroup, type Cache } from './runtime/informer-group.ts';
 import { KeyedMutex } from './runtime/keyed-mutex.ts';
 import { LeaderElector } from './runtime/leader-election.ts';
 import { OperatorMetrics } from './runtime/metrics.ts';
@@ -40,7 +41,7 @@ export interface RunningOperator {
 }
 
 interface Running {
-  informers: Informer<KubeObject>[];
+  informers: Cache<KubeObject>[];
   controllers: Controller[];
 }
 
@@ -59,7 +60,7 @@ export async function startOperator(
     if (!cloud) deviceClouds.set(key, (cloud = withSharedDeviceList(factory(c), config.deviceListMaxAgeMs)));
     return cloud;
   };
-  const events = new EventRecorder(client, 'shelfpulse-operator', log);
+  const events = new EventRecorder(client, 'shelfpulse-operator', log, (ns) => manages(config, ns));
   const presubscriptionLock = new KeyedMutex();
 
   let running: Running | undefined;
@@ -165,20 +166,27 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
       log,
       metrics,
     );
-  const managed = { labelSelector: `${managedByLabel}=${fieldManager}` };
+  const managedBy = { labelSelector: `${managedByLabel}=${fieldManager}` };
   const ns = config.watchNamespace;
+  // Workloads are watched only where the operator may write them: one informer per managed
+  // namespace (all watched namespaces at once when none are configured).
+  const workloadNamespaces = config.managedNamespaces.length
+    ? config.managedNamespaces.filter((n) => ns === undefined || n === ns)
+    : [ns];
+  const workloads = (name: string, r: Resource, extra: Partial<InformerOptions>) =>
+    new InformerGroup(
+      name,
+      workloadNamespaces.map((n) => informer(n ? `${name}/${n}` : name, resourcePath(r, n), extra)),
+    );
   const informers: Informers = {
     fleets: informer<ShelfFleet & KubeObject>('shelffleets', resourcePath(resources.shelfFleets, ns)),
     sinks: informer<MetricSink & KubeObject>('metricsinks', resourcePath(resources.metricSinks, ns)),
     // The controllers read a StatefulSet's status and a ConfigMap's existence and owner only.
-    statefulSets: informer('statefulsets', resourcePath(resources.statefulSets, ns), {
-      ...managed,
+    statefulSets: workloads('statefulsets', resources.statefulSets, {
+      ...managedBy,
       transform: ({ apiVersion, kind, metadata, status }) => ({ apiVersion, kind, metadata, status }),
     }),
-    configMaps: informer('configmaps', resourcePath(resources.configMaps, ns), {
-      ...managed,
-      metadataOnly: true,
-    }),
+    configMaps: workloads('configmaps', resources.configMaps, { ...managedBy, metadataOnly: true }),
   };
   const ctx: OperatorContext = { ...base, informers };
   const fleets = new Controller(
@@ -244,7 +252,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
   // opted-in Secret takes effect within subscriptionResyncMs / sinkCheckMs.
 
   return {
-    informers: Object.values(informers) as Informer<KubeObject>[],
+    informers: Object.values(informers) as Cache<KubeObject>[],
     controllers: [fleets, sinks],
   };
 }

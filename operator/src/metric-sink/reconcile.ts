@@ -9,6 +9,7 @@ import {
   type MetricSinkStatus,
   type SinkReason,
 } from '../api/metric-sink.ts';
+import { manages, notManaged } from '../config.ts';
 import type { OperatorContext } from '../context.ts';
 import type { KubeObject } from '../kube/client.ts';
 import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
@@ -81,6 +82,8 @@ async function readCredentials(
   ref: NonNullable<MetricSink['spec']['credentialsSecretRef']> | undefined,
 ): Promise<SinkCredentials | ProbeResult> {
   if (!ref) return {};
+  if (!manages(ctx.config, sink.metadata.namespace))
+    return failed('SecretForbidden', notManaged(sink.metadata.namespace!));
   let values: Record<string, string>;
   try {
     values = await readReferencedSecret(

@@ -3,6 +3,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { apiVersion } from '../api/group.ts';
 import { ShelfFleetSpecSchema, type ShelfFleet, type ShelfFleetStatus } from '../api/shelf-fleet.ts';
+import { manages, notManaged } from '../config.ts';
 import type { OperatorContext } from '../context.ts';
 import { DeviceCloudError, type DeviceCloud } from '../device-cloud/device-cloud.ts';
 import { isForbidden, isNotFound, type KubeObject } from '../kube/client.ts';
@@ -144,6 +145,10 @@ async function reconcileWorkload(
   const name = workloadName(fleet.metadata.name!);
   const stsPath = resourcePath(resources.statefulSets, namespace, name);
   const cmPath = resourcePath(resources.configMaps, namespace, name);
+  if (fleet.spec.simulator && !manages(ctx.config, namespace)) {
+    observation.simulatorError = { reason: 'NamespaceNotManaged', message: notManaged(namespace) };
+    return;
+  }
   if (!fleet.spec.simulator) {
     // The simulator block was removed: its workload goes too.
     for (const path of [stsPath, cmPath]) {
@@ -257,6 +262,9 @@ async function deviceCloudOf(ctx: OperatorContext, fleet: Fleet): Promise<{ url:
   }
   const ref = fleet.spec.deviceCloud?.apiKeySecretRef;
   let apiKey: string | undefined;
+  if (ref && !manages(ctx.config, fleet.metadata.namespace)) {
+    throw new ReconcileError('SecretForbidden', notManaged(fleet.metadata.namespace!));
+  }
   if (ref) {
     let values: Record<string, string>;
     try {

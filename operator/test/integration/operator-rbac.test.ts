@@ -90,6 +90,8 @@ describe('the operator under the chart RBAC', () => {
       KUBECONFIG: kubeconfig,
       SHELFPULSE_NAMESPACE: namespace,
       SHELFPULSE_WATCH_NAMESPACE: namespace,
+      // As the chart sets it: the release namespace is the one managed by default.
+      SHELFPULSE_MANAGED_NAMESPACES: namespace,
       SHELFPULSE_LEASE_NAME: serviceAccount,
       SHELFPULSE_POD_NAME: 'rbac-operator-0',
       SHELFPULSE_SINK_CHECK_MS: '2000',

@@ -36,6 +36,7 @@ describe('a resource author cannot reach credentials', () => {
   let client: KubeClient;
   let namespace: string;
   let operator: RunningOperator;
+  let unmanagedOperator: RunningOperator | undefined;
   let trap: Server;
   let trapUrl: string;
   const seen: Seen[] = [];
@@ -98,6 +99,7 @@ describe('a resource author cannot reach credentials', () => {
     );
   });
   afterAll(async () => {
+    await unmanagedOperator?.close();
     await operator?.close();
     await new Promise((r) => trap?.close(r));
   });
@@ -154,5 +156,46 @@ describe('a resource author cannot reach credentials', () => {
     const c = await subscribed('elsewhere', 'DeviceCloudNotAllowed');
     expect(c.message).toContain('SHELFPULSE_DEVICE_CLOUD_ALLOWED_URLS');
     expect(seen.filter((s) => s.headers.host?.startsWith('localhost:'))).toEqual([]);
+  });
+
+  it('writes nothing and reads no Secret in a namespace it does not manage', async () => {
+    const kc = loadKubeConfig(env.kube.kubeconfig);
+    const elsewhere = await createNamespace(kc, 'unmanaged');
+    await client.create(resourcePath(resources.secrets, elsewhere), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'opted-in', labels: { [allowReferenceLabel]: 'true' } },
+      stringData: { apiKey: `${optedInKey}-elsewhere` },
+    });
+    // This operator watches `elsewhere` but manages only `namespace`.
+    unmanagedOperator = await startOperator(
+      testOperatorConfig(elsewhere, { identity: `test-${elsewhere}`, managedNamespaces: [namespace] }),
+      { processMetrics: false },
+    );
+    await client.create(resourcePath(resources.shelfFleets, elsewhere), {
+      apiVersion,
+      kind: 'ShelfFleet',
+      metadata: { name: 'outside' },
+      spec: {
+        placements: [{ productId: 'tea', position: 'top' }],
+        simulator: {},
+        replicas: 1,
+        deviceCloud: { apiUrl: trapUrl, apiKeySecretRef: { name: 'opted-in', key: 'apiKey' } },
+      },
+    });
+    const fleetPath = resourcePath(resources.shelfFleets, elsewhere, 'outside');
+    const simulator = await conditionOf(fleetPath, 'SimulatorAvailable', 'NamespaceNotManaged');
+    expect(simulator.message).toContain('operator.managedNamespaces');
+    await conditionOf(fleetPath, 'Subscribed', 'SecretForbidden');
+    await client.create(resourcePath(resources.metricSinks, elsewhere), {
+      apiVersion,
+      kind: 'MetricSink',
+      metadata: { name: 'outside' },
+      spec: { url: trapUrl, database: 'x', credentialsSecretRef: { name: 'opted-in' } },
+    });
+    await conditionOf(resourcePath(resources.metricSinks, elsewhere, 'outside'), 'Ready', 'SecretForbidden');
+    const workloads = await client.list(resourcePath(resources.statefulSets, elsewhere));
+    expect(workloads.items ?? []).toEqual([]);
+    expect(seenText()).not.toContain(`${optedInKey}-elsewhere`);
   });
 });
