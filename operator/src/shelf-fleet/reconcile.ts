@@ -283,7 +283,7 @@ async function deviceCloudOf(ctx: OperatorContext, fleet: Fleet): Promise<{ url:
     if (!apiKey) throw new ReconcileError('SecretKeyMissing', `Secret ${ref.name} has no key ${ref.key}`);
   } else if (isOwn) {
     apiKey = ctx.config.deviceCloudApiKey;
-  } else if (ctx.config.deviceCloudApiKey) {
+  } else {
     throw new ReconcileError(
       'ApiKeySecretRequired',
       `spec.deviceCloud.apiUrl ${url} is not the operator's device cloud, and the operator's API key goes nowhere else: set spec.deviceCloud.apiKeySecretRef to a Secret with a key for ${url}`,
