@@ -70,6 +70,16 @@ export const OperatorConfigSchema = z
       .min(1)
       .optional()
       .describe('Default device-cloud API key (from a Secret via env); sent only to deviceCloudUrl.'),
+    deviceCloudApiKeySecret: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?\/[-._a-zA-Z0-9]+$/, 'must be <secret name>/<key>')
+      .optional()
+      .describe(
+        "The operator's own API key as `<secret>/<key>` in its namespace, read again every SHELFPULSE_DEVICE_CLOUD_API_KEY_REFRESH_MS (rotation without a restart); overrides SHELFPULSE_DEVICE_CLOUD_API_KEY once read.",
+      ),
+    deviceCloudApiKeyRefreshMs: ms(60_000).describe(
+      'How long the key read from SHELFPULSE_DEVICE_CLOUD_API_KEY_SECRET is used before it is read again.',
+    ),
     deviceCloudAllowedUrls: z
       .preprocess(
         (v) =>
@@ -119,6 +129,8 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   lwm2mPort: 'SHELFPULSE_LWM2M_PORT',
   deviceCloudUrl: 'SHELFPULSE_DEVICE_CLOUD_URL',
   deviceCloudApiKey: 'SHELFPULSE_DEVICE_CLOUD_API_KEY',
+  deviceCloudApiKeySecret: 'SHELFPULSE_DEVICE_CLOUD_API_KEY_SECRET',
+  deviceCloudApiKeyRefreshMs: 'SHELFPULSE_DEVICE_CLOUD_API_KEY_REFRESH_MS',
   deviceCloudAllowedUrls: 'SHELFPULSE_DEVICE_CLOUD_ALLOWED_URLS',
 };
 

@@ -26,6 +26,8 @@ export interface OperatorContext {
   events: EventRecorder;
   informers: Informers;
   deviceCloud: DeviceCloudFactory;
+  /** The operator's own device-cloud key (re-read when it comes from a Secret). */
+  ownApiKey: () => Promise<string | undefined>;
   /** Serialises read-modify-write of a device cloud's shared pre-subscription list. */
   presubscriptionLock: KeyedMutex;
 }

@@ -8,6 +8,7 @@ import type { Informers, OperatorContext } from './context.ts';
 import type { DeviceCloudFactory } from './device-cloud/device-cloud.ts';
 import { MbedSdkDeviceCloud } from './device-cloud/mbed-sdk-device-cloud.ts';
 import { withSharedDeviceList } from './device-cloud/shared-device-list.ts';
+import { ownApiKey } from './device-cloud/own-api-key.ts';
 import { KubeClient, type KubeObject } from './kube/client.ts';
 import { loadConnection, type KubeConnection } from './kube/connection.ts';
 import { resourcePath, resources, type Resource } from './kube/paths.ts';
@@ -60,6 +61,14 @@ export async function startOperator(
     if (!cloud) deviceClouds.set(key, (cloud = withSharedDeviceList(factory(c), config.deviceListMaxAgeMs)));
     return cloud;
   };
+  const ownKey = ownApiKey({
+    client,
+    log,
+    namespace: config.namespace,
+    fromEnv: config.deviceCloudApiKey,
+    secret: config.deviceCloudApiKeySecret,
+    maxAgeMs: config.deviceCloudApiKeyRefreshMs,
+  });
   const events = new EventRecorder(client, 'shelfpulse-operator', log, (ns) => manages(config, ns));
   const presubscriptionLock = new KeyedMutex();
 
@@ -80,10 +89,16 @@ export async function startOperator(
 
   const startLeading = async (leading?: AbortSignal): Promise<void> => {
     metrics.leader.set(1);
-    const ctx = { client, config, log, metrics, events, deviceCloud, presubscriptionLock } as Omit<
-      OperatorContext,
-      'informers'
-    >;
+    const ctx = {
+      client,
+      config,
+      log,
+      metrics,
+      events,
+      deviceCloud,
+      presubscriptionLock,
+      ownApiKey: ownKey,
+    } as Omit<OperatorContext, 'informers'>;
     running = wire(ctx);
     const pending = new Set(running.informers.map((i) => i.name));
     waitingFor = [...pending];

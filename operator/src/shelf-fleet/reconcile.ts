@@ -282,7 +282,7 @@ async function deviceCloudOf(ctx: OperatorContext, fleet: Fleet): Promise<{ url:
     apiKey = values[ref.key]?.trim();
     if (!apiKey) throw new ReconcileError('SecretKeyMissing', `Secret ${ref.name} has no key ${ref.key}`);
   } else if (isOwn) {
-    apiKey = ctx.config.deviceCloudApiKey;
+    apiKey = await ctx.ownApiKey();
   } else {
     throw new ReconcileError(
       'ApiKeySecretRequired',
