@@ -70,17 +70,17 @@ export async function readReferencedSecret(
   }
   const data = secret.data ?? {};
   const allowed = secret.metadata?.annotations?.[allowedKeysAnnotation]?.split(',').map((k) => k.trim());
-  const refused = keys.filter((k) => k in data && allowed && !allowed.includes(k));
+  const refused = keys.filter((k) => Object.hasOwn(data, k) && allowed && !allowed.includes(k));
   if (refused.length > 0) {
     throw new SecretReferenceError(
       'SecretNotAllowed',
       `Secret ${name} (${field}) does not allow key ${refused.join(', ')}: its owner lists it in the annotation ${allowedKeysAnnotation}`,
     );
   }
-  const values: Record<string, string> = {};
+  // No prototype: a key named e.g. "toString" is absent, not a function.
+  const values = Object.create(null) as Record<string, string>;
   for (const key of keys) {
-    const value = data[key];
-    if (value !== undefined) values[key] = Buffer.from(value, 'base64').toString('utf8');
+    if (Object.hasOwn(data, key)) values[key] = Buffer.from(data[key]!, 'base64').toString('utf8');
   }
   return values;
 }

@@ -16,7 +16,7 @@ import { installCrds } from '../../src/crd/install.ts';
 import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
 import { fromKubeconfig } from '../../src/kube/connection.ts';
 import { resourcePath, resources } from '../../src/kube/paths.ts';
-import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
+import { allowedKeysAnnotation, allowReferenceLabel } from '../../src/kube/secret-reference.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { createNamespace, eventually, testOperatorConfig } from './support.ts';
 
@@ -139,6 +139,62 @@ describe('a resource author cannot reach credentials', () => {
     await routing.stop();
     expect(sinks.map((s) => s.name)).not.toContain(`${namespace}.borrow-secret`);
     expect(seenText()).not.toContain(tenantSecretValue);
+  });
+
+  it("refuses a key the Secret's owner did not allow, and sends none of its keys", async () => {
+    await client.create(resourcePath(resources.secrets, namespace), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: {
+        name: 'writer-only',
+        labels: { [allowReferenceLabel]: 'true' },
+        annotations: { [allowedKeysAnnotation]: 'writer-user, writer-password' },
+      },
+      stringData: {
+        'writer-user': 'writer',
+        'writer-password': 'writer-password-3c1f',
+        'admin-user': 'admin',
+        'admin-password': tenantSecretValue,
+      },
+    });
+    await client.create(resourcePath(resources.metricSinks, namespace), {
+      apiVersion,
+      kind: 'MetricSink',
+      metadata: { name: 'borrow-admin' },
+      spec: {
+        url: trapUrl,
+        database: 'x',
+        credentialsSecretRef: {
+          name: 'writer-only',
+          usernameKey: 'admin-user',
+          passwordKey: 'admin-password',
+        },
+      },
+    });
+    const refused = await conditionOf(
+      resourcePath(resources.metricSinks, namespace, 'borrow-admin'),
+      'Ready',
+      'SecretNotAllowed',
+    );
+    expect(refused.message).toContain('admin-user, admin-password');
+    // A key name that is an Object.prototype member is just a missing key.
+    await client.create(resourcePath(resources.metricSinks, namespace), {
+      apiVersion,
+      kind: 'MetricSink',
+      metadata: { name: 'prototype-key' },
+      spec: {
+        url: trapUrl,
+        database: 'x',
+        credentialsSecretRef: { name: 'opted-in', usernameKey: 'toString' },
+      },
+    });
+    await conditionOf(
+      resourcePath(resources.metricSinks, namespace, 'prototype-key'),
+      'Ready',
+      'SecretMissing',
+    );
+    expect(seenText()).not.toContain(tenantSecretValue);
+    expect(seenText()).not.toContain('writer-password-3c1f');
   });
 
   it('uses an opted-in Secret (the trap does see what it is sent)', async () => {
