@@ -28,6 +28,11 @@ export interface OperatorContext {
   deviceCloud: DeviceCloudFactory;
   /** The operator's own device-cloud key (re-read when it comes from a Secret). */
   ownApiKey: () => Promise<string | undefined>;
+  /**
+   * Aborts when this replica's leadership ends: a reconcile then running does
+   * no further device-cloud calls or writes (the new leader does them).
+   */
+  leading: AbortSignal;
   /** Serialises read-modify-write of a device cloud's shared pre-subscription list. */
   presubscriptionLock: KeyedMutex;
 }

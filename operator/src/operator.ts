@@ -98,6 +98,7 @@ export async function startOperator(
       deviceCloud,
       presubscriptionLock,
       ownApiKey: ownKey,
+      leading: leading ?? new AbortController().signal,
     } as Omit<OperatorContext, 'informers'>;
     running = wire(ctx);
     const pending = new Set(running.informers.map((i) => i.name));

@@ -23,7 +23,7 @@ type Sink = MetricSink & KubeObject;
 
 export async function reconcileMetricSink(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const sink = ctx.informers.sinks.get(key);
-  if (!sink || sink.metadata.deletionTimestamp) return {};
+  if (!sink || sink.metadata.deletionTimestamp || ctx.leading.aborted) return {};
   const parsed = MetricSinkSpecSchema.safeParse(sink.spec);
   let probe: ProbeResult;
   if (!parsed.success) {
@@ -33,6 +33,8 @@ export async function reconcileMetricSink(ctx: OperatorContext, key: string): Pr
     );
   } else {
     const credentials = await readCredentials(ctx, sink, parsed.data.credentialsSecretRef);
+    // The probe may create databases: only the leader does that.
+    if (ctx.leading.aborted) return {};
     probe =
       'reason' in credentials
         ? credentials
@@ -53,6 +55,7 @@ export async function reconcileMetricSink(ctx: OperatorContext, key: string): Pr
       sink.metadata.generation,
     ),
   };
+  if (ctx.leading.aborted) return {};
   const previous = findCondition(sink.status?.conditions, 'Ready');
   if (previous?.reason !== probe.reason) {
     await ctx.events.record(sink, ready ? 'Normal' : 'Warning', probe.reason, probe.message);

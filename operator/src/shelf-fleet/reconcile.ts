@@ -37,7 +37,7 @@ type Fleet = ShelfFleet & KubeObject;
 
 export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const cached = ctx.informers.fleets.get(key);
-  if (!cached) return {};
+  if (!cached || ctx.leading.aborted) return {};
   const [namespace, name] = key.split('/') as [string, string];
   const log = ctx.log.child({ fleet: key });
 
@@ -87,6 +87,8 @@ export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Pr
     observation.simulatorError = { reason, message: `simulator workload: ${errorMessage(error)}${hint}` };
     failure = new ReconcileError(reason, errorMessage(error), { cause: error });
   }
+  // Leadership may have ended during the workload step: the new leader takes it from here.
+  if (ctx.leading.aborted) return {};
   try {
     const cloud = await deviceCloudOf(ctx, fleet);
     const devices = fleetDevices(fleet);
@@ -94,8 +96,9 @@ export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Pr
     await ctx.presubscriptionLock.run(cloud.url, async () => {
       const current = await cloud.api.listPresubscriptions();
       const merged = mergePresubscriptions(current, [entry]);
-      if (merged) await cloud.api.updatePresubscriptions(merged);
+      if (merged && !ctx.leading.aborted) await cloud.api.updatePresubscriptions(merged);
     });
+    if (ctx.leading.aborted) return {};
     const counts = await subscribeRegisteredDevices(cloud.api, devices);
     observation.subscriptions = { ok: true, ...counts, pattern: describeEntry(entry) };
   } catch (error) {
@@ -129,6 +132,7 @@ export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Pr
       fleet.metadata.generation,
     ),
   };
+  if (ctx.leading.aborted) return {};
   await recordTransitions(ctx, fleet, status);
   await writeStatus(ctx, cached, status);
   if (failure) throw failure;
@@ -316,6 +320,7 @@ async function finalize(ctx: OperatorContext, fleet: Fleet): Promise<void> {
         `device-cloud subscriptions not removed: ${errorMessage(error)}`,
       );
     }
+    if (ctx.leading.aborted) return;
     if (cloud) {
       const devices = fleetDevices(typed);
       const entry = fleetPresubscription(devices);
