@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PlacementEffectConfigSchema } from './placement-effect-job.ts';
 import { leaderElectionTimingError } from '../runtime/leader-election.ts';
 import { FleetRouteSchema } from './routing.ts';
 import { SinkConfigSchema } from './sink-config.ts';
@@ -112,6 +113,13 @@ export const BridgeConfigSchema = z
           .min(1)
           .optional()
           .describe('This replica (the pod name); host name and pid by default.'),
+        podName: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "This replica's pod (env BRIDGE_POD_NAME): labelled shelfpulse.io/bridge-active=true while it holds the Lease, which the bridge Service selects.",
+          ),
         leaseDurationMs: z.int().min(1000).default(15_000),
         renewDeadlineMs: z.int().min(500).default(10_000),
         retryPeriodMs: z.int().min(100).default(2_000),
@@ -147,6 +155,7 @@ export const BridgeConfigSchema = z
       .describe(
         'How often the active replica writes its health (shelfpulse_bridge_fleet/_sink) into the sinks; 0: never.',
       ),
+    placementEffect: PlacementEffectConfigSchema.prefault({}),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
   })
   .superRefine((c, ctx) => {
@@ -264,6 +273,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
     raw['kube'] = { kubeconfig: env['KUBECONFIG'], ...(raw['kube'] as object) };
   if (values['spool-dir'])
     raw['spool'] = { ...(raw['spool'] as object | undefined), dir: values['spool-dir'] };
+  if (env['BRIDGE_POD_NAME'] && raw['leaderElection'])
+    raw['leaderElection'] = { podName: env['BRIDGE_POD_NAME'], ...(raw['leaderElection'] as object) };
   if (env['BRIDGE_WEBHOOK_SECRET'])
     raw['webhook'] = { ...(raw['webhook'] as object | undefined), secret: env['BRIDGE_WEBHOOK_SECRET'] };
   if (env['BRIDGE_CLOUD_API_KEY'] || env['BRIDGE_CLOUD_API_URL']) {

@@ -114,13 +114,12 @@ export class BridgeHttpServer {
     const { bridge, webhook } = this.options;
     if (req.method === 'GET' && path === '/healthz') return this.reply(res, 200, 'ok');
     if (req.method === 'GET' && path === '/readyz') {
-      const ready =
-        bridge.accepting() && (this.options.ready?.() ?? true) && (this.options.active?.() ?? true);
-      return this.reply(
-        res,
-        ready ? 200 : 503,
-        ready ? 'ready' : 'not ready: buffers full or channel not registered',
-      );
+      // A standby is Ready too (as the operator's is): Kubernetes must be able to
+      // roll replicas while another holds the Lease. The Service reaches only the
+      // holder, by the label it carries; the body says which role this one has.
+      if (!bridge.accepting()) return this.reply(res, 503, 'not ready: buffers full');
+      const taking = (this.options.ready?.() ?? true) && (this.options.active?.() ?? true);
+      return this.reply(res, 200, taking ? 'ready' : 'standby');
     }
     if (req.method === 'GET' && path === '/metrics') {
       const registry = this.options.metrics.registry;

@@ -26,6 +26,8 @@ export interface KubeRoutingOptions {
   onSinks?: (sinks: SinkConfig[]) => void;
   /** How often the credentials Secrets are read again, so a rotated password takes effect. */
   secretRefreshMs?: number;
+  /** Called whenever the fleets were rebuilt (a ShelfFleet changed), e.g. to record placements. */
+  onRoutes?: () => void;
 }
 
 /** A MetricSink's name in the bridge: namespace and name, which together are unique. */
@@ -92,7 +94,7 @@ export class KubeRouting implements Router {
     const sinks = await this.sinkConfigs();
     this.sinkKey = JSON.stringify(sinks);
     // Secrets are read by name (the bridge may not list or watch them): read them again now and then.
-    this.refresh = setInterval(() => this.rebuild(), this.options.secretRefreshMs ?? 60_000);
+    this.refresh = setInterval(() => this.refreshSinks(), this.options.secretRefreshMs ?? 60_000);
     this.refresh.unref();
     return sinks;
   }
@@ -104,6 +106,10 @@ export class KubeRouting implements Router {
 
   route(device: DeviceIdentity): FleetRoute | undefined {
     return this.router.route(device);
+  }
+
+  routes(): readonly FleetRoute[] {
+    return this.router.routes();
   }
 
   private rebuildRoutes(): void {
@@ -119,10 +125,16 @@ export class KubeRouting implements Router {
       }
     }
     this.router.update(routes);
+    this.options.onRoutes?.();
   }
 
   private rebuild(): void {
     this.rebuildRoutes();
+    this.refreshSinks();
+  }
+
+  /** Reads the sinks (and their Secrets) again; tells onSinks only when something changed. */
+  private refreshSinks(): void {
     void this.sinkConfigs()
       .then((sinks) => {
         const key = JSON.stringify(sinks);

@@ -2,7 +2,7 @@
 // silent TCP proxy in front of it; the other replica goes direct). Two
 // replicas taking notifications at once would be two consumers of one
 // channel: the holder must stop being Ready (and stop taking notifications)
-// before the other becomes Ready, sampled every few milliseconds.
+// before the other takes over, sampled every few milliseconds.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadKubeConfig } from '@shelfpulse/testenv';
@@ -44,7 +44,9 @@ async function replica(identity: string, kubeconfig: string): Promise<BridgeApp>
   return app;
 }
 
-const ready = async (app: BridgeApp): Promise<boolean> => (await fetch(`${app.url}/readyz`)).status === 200;
+/** Taking notifications: /readyz says `ready` (a standby is Ready too, and says `standby`). */
+const ready = async (app: BridgeApp): Promise<boolean> =>
+  (await (await fetch(`${app.url}/readyz`)).text()).trim() === 'ready';
 
 beforeAll(async () => {
   namespace = await createNamespace(loadKubeConfig(env.kube.kubeconfig), 'bridge-overlap');

@@ -121,7 +121,10 @@ describe('the bridge under the chart RBAC', () => {
   });
 
   it('holds its Lease, reads the credentials Secret, writes and reports into the MetricSink status', async () => {
-    await eventually(async () => (await fetch(`${app.url}/readyz`)).status === 200, 15_000);
+    await eventually(
+      async () => (await (await fetch(`${app.url}/readyz`)).text()).trim() === 'ready',
+      15_000,
+    );
     expect(app.bridge.sinks.get(`${namespace}.main`)?.config).toMatchObject({
       username: 'writer',
       password: 'from-the-secret',
