@@ -40,6 +40,7 @@ const questions: Question[] = [
   { verb: 'create', resource: 'events', where: 'kube-system' },
   { verb: 'create', resource: 'pods', where: 'managed' },
   { verb: 'create', resource: 'pods/exec', where: 'managed' },
+  { verb: 'patch', resource: 'pods', where: 'release' },
   { verb: 'list', resource: 'configmaps', where: 'all' },
   { verb: 'list', resource: 'shelffleets.shelfpulse.io', where: 'all' },
   { verb: 'patch', resource: 'shelffleets.shelfpulse.io', where: 'all' },
