@@ -79,6 +79,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
         recordPlacements();
       },
       onRoutes: () => recordPlacements(),
+      secretRefreshMs: config.kube.secretRefreshMs,
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -233,15 +234,22 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     );
     election = elector.run(
       stopElection.signal,
-      async () => {
+      async (leading) => {
         // The previous leader flushes its buffers on the way out: give it time,
         // then continue every device from the counts it wrote.
-        await new Promise((r) => setTimeout(r, le.handoverMs));
+        await sleep(le.handoverMs, undefined, { signal: leading }).catch(() => undefined);
+        if (leading.aborted) return;
         await loadCounts();
+        if (leading.aborted) return;
         active = true;
         history.reset();
         recordPlacements();
         await podLabel?.set(true);
+        // Leadership may have ended while labelling: the stop handler may have run already.
+        if (leading.aborted) {
+          await podLabel?.set(false);
+          return;
+        }
         await startLongPoll();
       },
       async () => {

@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { PlacementEffectConfigSchema } from './placement-effect-job.ts';
+import { leaderElectionTimingError } from '../runtime/leader-election.ts';
 import { FleetRouteSchema } from './routing.ts';
 import { SinkConfigSchema } from './sink-config.ts';
 
@@ -88,6 +89,13 @@ export const BridgeConfigSchema = z
           .min(100)
           .default(15_000)
           .describe('How often points written/dropped go into each MetricSink status.'),
+        secretRefreshMs: z
+          .int()
+          .min(1000)
+          .default(60_000)
+          .describe(
+            "How often the MetricSinks' credentials Secrets are read again (rotation without a restart).",
+          ),
       })
       .optional()
       .describe('Cluster access: routing from the custom resources, and the Lease of leader election.'),
@@ -159,6 +167,11 @@ export const BridgeConfigSchema = z
       ),
     placementEffect: PlacementEffectConfigSchema.prefault({}),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const timing = c.leaderElection && leaderElectionTimingError(c.leaderElection);
+    if (timing)
+      ctx.addIssue({ code: 'custom', message: timing, path: ['leaderElection', 'renewDeadlineMs'] });
   })
   .refine((c) => c.leaderElection === undefined || c.kube !== undefined, {
     message: 'leader election needs cluster access (kube)',

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Bridge } from './bridge.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { NotificationMessageSchema, type NotificationMessage } from './notification.ts';
+import { nestsDeeperThan } from './json-depth.ts';
 import { secretMatches } from './secret.ts';
 
 export interface HttpServerOptions {
@@ -27,6 +28,9 @@ export interface HttpServerOptions {
 }
 
 class BodyTooLarge extends Error {}
+
+/** A NotificationMessage nests four levels; the margin is for fields the cloud may add. */
+const maxJsonDepth = 16;
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -148,6 +152,8 @@ export class BridgeHttpServer {
     if (body.trim() === '' || /^\{\s*\}$/.test(body.trim())) return this.reply(res, 204, '');
     if (!(this.options.active?.() ?? true))
       return this.reply(res, 503, 'standby replica: another one holds the lease', { 'retry-after': '1' });
+    if (nestsDeeperThan(body, maxJsonDepth))
+      return this.reply(res, 400, `body nests deeper than ${maxJsonDepth} levels`);
     let json: unknown;
     try {
       json = JSON.parse(body);

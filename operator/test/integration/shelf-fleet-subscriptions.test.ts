@@ -17,6 +17,7 @@ import { fromKubeconfig } from '../../src/kube/connection.ts';
 import { resourcePath, resources } from '../../src/kube/paths.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
 
 const env = inject('testenv');
 const apiKey = 'operator-subscriptions-key-1';
@@ -52,7 +53,7 @@ describe('ShelfFleet device-cloud subscriptions', () => {
     await client.create(resourcePath(resources.secrets, namespace), {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'device-cloud' },
+      metadata: { name: 'device-cloud', labels: { [allowReferenceLabel]: 'true' } },
       stringData: { apiKey },
     });
     operator = await startOperator(

@@ -21,6 +21,7 @@ import {
   productNote,
   silent,
 } from './helpers.ts';
+import { allowReferenceLabel } from '../../../src/kube/secret-reference.ts';
 
 const env = inject('testenv');
 const secret = 'kube-routing-secret-0123456789';
@@ -123,7 +124,7 @@ describe('bridge routing from ShelfFleet and MetricSink', () => {
       body: {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 'influx-writer' },
+        metadata: { name: 'influx-writer', labels: { [allowReferenceLabel]: 'true' } },
         stringData: { username: 'writer', password: 'not-a-default' },
       },
     });
