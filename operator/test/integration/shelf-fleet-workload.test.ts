@@ -103,7 +103,7 @@ describe('ShelfFleet workload', () => {
       '--http',
       '0.0.0.0:9464',
     ]);
-    expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    expect(container.readinessProbe?.httpGet).toMatchObject({ path: '/readyz', port: 'metrics' });
     expect(container.env).toContainEqual({
       name: 'SHELF_SIM_REPLICA_INDEX',
       valueFrom: {
