@@ -2,18 +2,20 @@
 // cap…) change how often a product is handled, and how often it is taken?
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
-import { InfluxTargetBuilder } from '../influx-target.ts';
 import { ident, select } from '../influxql.ts';
 import { shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
+import { tieredTargets } from '../panel-targets.ts';
+import type { Tier } from '../rollups.ts';
 import { putbackRatioQuery } from './putback-ratio.ts';
 
-export const interactionsByPositionQuery = select(`sum(${ident(shelfEvent.field)})`)
-  .from(shelfEvent.measurement)
-  .where(kindIs('pickup', 'putback'), ...shelfFilters())
-  .groupByTags('position', 'kind');
+export const interactionsByPositionQuery = (tier: Tier) =>
+  select(`sum(${ident(shelfEvent.field)})`)
+    .from(shelfEvent.measurement, tier.retentionPolicy)
+    .where(kindIs('pickup', 'putback'), ...shelfFilters(), ...tier.band)
+    .groupByTags('position', 'kind');
 
-export const putbackRatioByPositionQuery = putbackRatioQuery(['position']);
+export const putbackRatioByPositionQuery = (tier: Tier) => putbackRatioQuery(tier, ['position']);
 
 export function placement() {
   return shelfpulseDashboard({
@@ -26,9 +28,7 @@ export function placement() {
         .title('Items handled by position')
         .height(10)
         .span(12)
-        .withTarget(
-          new InfluxTargetBuilder(interactionsByPositionQuery).refId('A').alias('$tag_position $tag_kind'),
-        ),
+        .targets(tieredTargets(interactionsByPositionQuery, '$tag_position $tag_kind')),
     )
     .withPanel(
       new BarGauge()
@@ -38,6 +38,6 @@ export function placement() {
         .max(1)
         .height(10)
         .span(12)
-        .withTarget(new InfluxTargetBuilder(putbackRatioByPositionQuery).refId('A').alias('$tag_position')),
+        .targets(tieredTargets(putbackRatioByPositionQuery, '$tag_position')),
     );
 }
