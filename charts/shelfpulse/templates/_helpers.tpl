@@ -122,7 +122,7 @@ true
 {{/* Secret holding the device-cloud API key (key: the apiKeyKey). */}}
 {{- define "shelfpulse.deviceCloud.secretName" -}}
 {{- if include "shelfpulse.emulator.enabled" . -}}
-{{- printf "%s-device-cloud" (include "shelfpulse.fullname" .) -}}
+{{- default (printf "%s-device-cloud" (include "shelfpulse.fullname" .)) .Values.deviceCloud.emulator.existingSecret -}}
 {{- else -}}
 {{- .Values.deviceCloud.external.existingSecret -}}
 {{- end -}}
@@ -149,6 +149,16 @@ true
 {{- if .Values.influxdb.enabled }}{{ .Values.influxdb.database }}{{ else }}{{ .Values.externalInfluxdb.database }}{{ end -}}
 {{- end }}
 
+{{/* Secret with the bridge's webhook secret (key: webhook-secret). */}}
+{{- define "shelfpulse.bridge.secretName" -}}
+{{- default (printf "%s-bridge" (include "shelfpulse.fullname" .)) .Values.bridge.existingSecret -}}
+{{- end }}
+
+{{/* Secret with Grafana's [security] secret_key (key: grafana.secretKey.key). */}}
+{{- define "shelfpulse.grafana.secretKeySecretName" -}}
+{{- default (printf "%s-grafana-secret-key" (include "shelfpulse.fullname" .)) .Values.grafana.secretKey.existingSecret -}}
+{{- end }}
+
 {{- define "shelfpulse.grafana.secretName" -}}
 {{- default (printf "%s-grafana" (include "shelfpulse.fullname" .)) .Values.grafana.admin.existingSecret -}}
 {{- end }}
@@ -156,6 +166,9 @@ true
 {{/*
 A generated secret value that survives upgrades: the value already in the
 cluster (lookup) if there is one, else a new random one. Args: root, name, key.
+Stable under `helm install`/`helm upgrade` only: `helm template` (Argo CD,
+`helm template | kubectl apply`) cannot look up, and would make a new value on
+every render. requireExistingSecrets=true makes the chart refuse to generate.
 */}}
 {{- define "shelfpulse.generatedSecretValue" -}}
 {{- $existing := lookup "v1" "Secret" .root.Release.Namespace .name -}}
