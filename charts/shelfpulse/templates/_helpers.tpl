@@ -179,6 +179,13 @@ every render. requireExistingSecrets=true makes the chart refuse to generate.
 {{- end -}}
 {{- end }}
 
+{{/* Whether Grafana keeps its SQLite database on the chart's PVC. */}}
+{{- define "shelfpulse.grafana.persistent" -}}
+{{- if and .Values.grafana.enabled (eq .Values.grafana.database.type "sqlite3") .Values.grafana.persistence.enabled -}}
+true
+{{- end -}}
+{{- end }}
+
 {{/* Grafana's path prefix ("" or "/grafana"). */}}
 {{- define "shelfpulse.grafana.subPath" -}}
 {{- .Values.grafana.subPath | trimSuffix "/" -}}
