@@ -186,16 +186,27 @@ true
 {{- end -}}
 {{- end }}
 
+{{/* Whether users reach Grafana at a public URL (not a port-forward). */}}
+{{- define "shelfpulse.grafana.exposed" -}}
+{{- if or .Values.grafana.rootUrl (and .Values.grafana.ingress.enabled .Values.grafana.ingress.hosts) (and .Values.grafana.httpRoute.enabled .Values.grafana.httpRoute.hostnames) -}}
+true
+{{- end -}}
+{{- end }}
+
 {{/* Grafana's path prefix ("" or "/grafana"). */}}
 {{- define "shelfpulse.grafana.subPath" -}}
 {{- .Values.grafana.subPath | trimSuffix "/" -}}
 {{- end }}
 
+{{/* Grafana's public URL: rootUrl, else the first Ingress host (https with TLS), else the first HTTPRoute hostname. */}}
 {{- define "shelfpulse.grafana.rootUrl" -}}
-{{- if .Values.grafana.rootUrl -}}
-{{- .Values.grafana.rootUrl -}}
-{{- else if and .Values.grafana.ingress.enabled .Values.grafana.ingress.hosts -}}
-{{- printf "%s://%s%s/" (ternary "https" "http" (gt (len .Values.grafana.ingress.tls) 0)) (first .Values.grafana.ingress.hosts) (include "shelfpulse.grafana.subPath" .) -}}
+{{- $grafana := .Values.grafana -}}
+{{- if $grafana.rootUrl -}}
+{{- $grafana.rootUrl -}}
+{{- else if and $grafana.ingress.enabled $grafana.ingress.hosts -}}
+{{- printf "%s://%s%s/" (ternary "https" "http" (gt (len $grafana.ingress.tls) 0)) (first $grafana.ingress.hosts) (include "shelfpulse.grafana.subPath" .) -}}
+{{- else if and $grafana.httpRoute.enabled $grafana.httpRoute.hostnames -}}
+{{- printf "%s://%s%s/" (ternary "https" "http" $grafana.httpRoute.https) (first $grafana.httpRoute.hostnames) (include "shelfpulse.grafana.subPath" .) -}}
 {{- else -}}
 {{- printf "%%(protocol)s://%%(domain)s:%%(http_port)s%s/" (include "shelfpulse.grafana.subPath" .) -}}
 {{- end -}}
