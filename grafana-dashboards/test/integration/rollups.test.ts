@@ -15,7 +15,7 @@
 import type { Panel } from '@grafana/grafana-foundation-sdk/dashboard';
 import { startInfluxd, Helm, influxql, type Influxd, type InfluxSeries } from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { render, type K8sObject } from '../../../charts/test/integration/chart.ts';
+import { chartRetention } from '../../../charts/test/integration/chart-retention.ts';
 import {
   bufferDepthQuery,
   devicesRegisteredQuery,
@@ -107,22 +107,10 @@ function normalised(series: InfluxSeries[]): string[] {
 
 describe('retention and rollups as the chart creates them (real influxd)', () => {
   beforeAll(async () => {
-    const objects = await render(new Helm(env.workDir), 'rollups', 'shop');
-    const statefulSet = objects.find((o) => o.kind === 'StatefulSet')!;
-    const pod = statefulSet.spec.template.spec;
-    const container = pod.containers[0];
-    database = container.env.find((e: { name: string }) => e.name === 'INFLUXDB_DB').value;
-    // The image runs /docker-entrypoint-initdb.d/*.iql on the first start: that is where the ConfigMap goes.
-    const mount = container.volumeMounts.find(
-      (m: { mountPath: string }) => m.mountPath === '/docker-entrypoint-initdb.d',
-    );
-    const volume = pod.volumes.find((v: { name: string }) => v.name === mount.name);
-    const configMap = objects.find(
-      (o: K8sObject) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name,
-    )!;
-    const [file, text] = Object.entries(configMap.data!)[0]!;
-    expect(file).toMatch(/\.iql$/);
-    statements = text.split('\n').filter((line) => line.trim() !== '');
+    const retention = await chartRetention(new Helm(env.workDir));
+    expect(retention.file).toMatch(/\.iql$/);
+    database = retention.database;
+    statements = retention.statements;
 
     influx = await startInfluxd(env.workDir, { admin });
     // What the image's init script does before the .iql files: the database and the two users.
