@@ -46,7 +46,7 @@ export function productActivity() {
       .title('Product activity')
       .description(
         'Up to 1 h ranges: non_negative_difference(count("count")) per second (the tutorial). ' +
-          'Longer ranges: count changes per interval, from hourly rollups beyond ~16 h.',
+          'Longer ranges: count changes per interval, from the hourly rollups beyond ~16 h.',
       )
       .height(10)
       .span(24)

@@ -231,6 +231,7 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
     ['3 days', fromMs, toMs],
     ['60 days', toMs - 60 * day, toMs],
     ['90 days', toMs - 90 * day, toMs],
+    ['250 days', toMs - 250 * day, toMs],
   ];
 
   describe.each(contexts)('over %s', (_, from, to) => {
