@@ -6,6 +6,10 @@ import { render, type K8sObject } from './chart.ts';
 
 export interface ChartRetention {
   database: string;
+  /** The InfluxDB container's environment as rendered: plain values, and Secret keys for secretKeyRefs. */
+  env: { name: string; value?: string; secretKey?: string }[];
+  /** The file's text, as the init script runs it (one batch). */
+  text: string;
   /** One InfluxQL statement per line, as the image's init script runs them. */
   statements: string[];
   /** The file name in the ConfigMap. */
@@ -25,5 +29,8 @@ export async function chartRetention(helm: Helm, ...args: string[]): Promise<Cha
     (o: K8sObject) => o.kind === 'ConfigMap' && o.metadata.name === volume.configMap.name,
   )!;
   const [file, text] = Object.entries(configMap.data!)[0]!;
-  return { database, file, statements: text.split('\n').filter((line) => line.trim() !== '') };
+  const env = (
+    container.env as { name: string; value?: string; valueFrom?: { secretKeyRef?: { key: string } } }[]
+  ).map((e) => ({ name: e.name, value: e.value, secretKey: e.valueFrom?.secretKeyRef?.key }));
+  return { database, env, file, text, statements: text.split('\n').filter((line) => line.trim() !== '') };
 }
