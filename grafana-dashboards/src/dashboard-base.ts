@@ -15,7 +15,9 @@ export function shelfpulseDashboard(meta: DashboardMeta): DashboardBuilder {
     .uid(meta.uid)
     .description(meta.description)
     .tags(['shelfpulse'])
-    .editable()
+    // Provisioned from code with allowUiUpdates false (the chart's provider): an edit could not be saved,
+    // so the dashboards say so. Copies ("Save as") are the users' own.
+    .readonly()
     .tooltip(DashboardCursorSync.Crosshair)
     .time({ from: 'now-1h', to: 'now' })
     .timezone('browser')

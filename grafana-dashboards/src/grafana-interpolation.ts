@@ -106,3 +106,20 @@ export function interpolate(query: string, context: QueryContext): string {
     return formatVariable(variable);
   });
 }
+
+/**
+ * Whether an interpolated query can return data: its comparisons between two
+ * number literals (the interval bands of rollups.ts, e.g. `5000 <= 60000`) all
+ * hold. InfluxDB folds them the same way before it reads anything.
+ */
+export function bandsHold(interpolated: string): boolean {
+  const ops: Record<string, (a: number, b: number) => boolean> = {
+    '<': (a, b) => a < b,
+    '<=': (a, b) => a <= b,
+    '>': (a, b) => a > b,
+    '>=': (a, b) => a >= b,
+  };
+  return [...interpolated.matchAll(/(?<![\w."'])(\d+) (<=|<|>=|>) (\d+)(?![\w.])/g)].every(([, a, op, b]) =>
+    ops[op!]!(Number(a), Number(b)),
+  );
+}

@@ -41,8 +41,11 @@ export class Select {
     this.fields = fields;
   }
 
-  from(measurement: string): this {
-    this.sources.push(ident(measurement));
+  /** A measurement, in a retention policy when given (else the database's default). */
+  from(measurement: string, retentionPolicy?: string): this {
+    this.sources.push(
+      retentionPolicy ? `${ident(retentionPolicy)}.${ident(measurement)}` : ident(measurement),
+    );
     return this;
   }
 

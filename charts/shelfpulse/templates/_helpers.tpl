@@ -122,7 +122,7 @@ true
 {{/* Secret holding the device-cloud API key (key: the apiKeyKey). */}}
 {{- define "shelfpulse.deviceCloud.secretName" -}}
 {{- if include "shelfpulse.emulator.enabled" . -}}
-{{- printf "%s-device-cloud" (include "shelfpulse.fullname" .) -}}
+{{- default (printf "%s-device-cloud" (include "shelfpulse.fullname" .)) .Values.deviceCloud.emulator.existingSecret -}}
 {{- else -}}
 {{- .Values.deviceCloud.external.existingSecret -}}
 {{- end -}}
@@ -149,6 +149,16 @@ true
 {{- if .Values.influxdb.enabled }}{{ .Values.influxdb.database }}{{ else }}{{ .Values.externalInfluxdb.database }}{{ end -}}
 {{- end }}
 
+{{/* Secret with the bridge's webhook secret (key: webhook-secret). */}}
+{{- define "shelfpulse.bridge.secretName" -}}
+{{- default (printf "%s-bridge" (include "shelfpulse.fullname" .)) .Values.bridge.existingSecret -}}
+{{- end }}
+
+{{/* Secret with Grafana's [security] secret_key (key: grafana.secretKey.key). */}}
+{{- define "shelfpulse.grafana.secretKeySecretName" -}}
+{{- default (printf "%s-grafana-secret-key" (include "shelfpulse.fullname" .)) .Values.grafana.secretKey.existingSecret -}}
+{{- end }}
+
 {{- define "shelfpulse.grafana.secretName" -}}
 {{- default (printf "%s-grafana" (include "shelfpulse.fullname" .)) .Values.grafana.admin.existingSecret -}}
 {{- end }}
@@ -156,6 +166,9 @@ true
 {{/*
 A generated secret value that survives upgrades: the value already in the
 cluster (lookup) if there is one, else a new random one. Args: root, name, key.
+Stable under `helm install`/`helm upgrade` only: `helm template` (Argo CD,
+`helm template | kubectl apply`) cannot look up, and would make a new value on
+every render. requireExistingSecrets=true makes the chart refuse to generate.
 */}}
 {{- define "shelfpulse.generatedSecretValue" -}}
 {{- $existing := lookup "v1" "Secret" .root.Release.Namespace .name -}}
@@ -166,16 +179,34 @@ cluster (lookup) if there is one, else a new random one. Args: root, name, key.
 {{- end -}}
 {{- end }}
 
+{{/* Whether Grafana keeps its SQLite database on the chart's PVC. */}}
+{{- define "shelfpulse.grafana.persistent" -}}
+{{- if and .Values.grafana.enabled (eq .Values.grafana.database.type "sqlite3") .Values.grafana.persistence.enabled -}}
+true
+{{- end -}}
+{{- end }}
+
+{{/* Whether users reach Grafana at a public URL (not a port-forward). */}}
+{{- define "shelfpulse.grafana.exposed" -}}
+{{- if or .Values.grafana.rootUrl (and .Values.grafana.ingress.enabled .Values.grafana.ingress.hosts) (and .Values.grafana.httpRoute.enabled .Values.grafana.httpRoute.hostnames) -}}
+true
+{{- end -}}
+{{- end }}
+
 {{/* Grafana's path prefix ("" or "/grafana"). */}}
 {{- define "shelfpulse.grafana.subPath" -}}
 {{- .Values.grafana.subPath | trimSuffix "/" -}}
 {{- end }}
 
+{{/* Grafana's public URL: rootUrl, else the first Ingress host (https with TLS), else the first HTTPRoute hostname. */}}
 {{- define "shelfpulse.grafana.rootUrl" -}}
-{{- if .Values.grafana.rootUrl -}}
-{{- .Values.grafana.rootUrl -}}
-{{- else if and .Values.grafana.ingress.enabled .Values.grafana.ingress.hosts -}}
-{{- printf "%s://%s%s/" (ternary "https" "http" (gt (len .Values.grafana.ingress.tls) 0)) (first .Values.grafana.ingress.hosts) (include "shelfpulse.grafana.subPath" .) -}}
+{{- $grafana := .Values.grafana -}}
+{{- if $grafana.rootUrl -}}
+{{- $grafana.rootUrl -}}
+{{- else if and $grafana.ingress.enabled $grafana.ingress.hosts -}}
+{{- printf "%s://%s%s/" (ternary "https" "http" (gt (len $grafana.ingress.tls) 0)) (first $grafana.ingress.hosts) (include "shelfpulse.grafana.subPath" .) -}}
+{{- else if and $grafana.httpRoute.enabled $grafana.httpRoute.hostnames -}}
+{{- printf "%s://%s%s/" (ternary "https" "http" $grafana.httpRoute.https) (first $grafana.httpRoute.hostnames) (include "shelfpulse.grafana.subPath" .) -}}
 {{- else -}}
 {{- printf "%%(protocol)s://%%(domain)s:%%(http_port)s%s/" (include "shelfpulse.grafana.subPath" .) -}}
 {{- end -}}

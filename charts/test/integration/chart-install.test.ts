@@ -16,6 +16,8 @@ const kubectl = new Kubectl(env.kube.kubeconfig);
 const documentedLeftovers = [
   `PersistentVolumeClaim/data-${release}-shelfpulse-influxdb-0`,
   `Secret/${release}-shelfpulse-influxdb`,
+  `PersistentVolumeClaim/${release}-shelfpulse-grafana`,
+  `Secret/${release}-shelfpulse-grafana-secret-key`,
 ];
 /** Created by Kubernetes itself in every namespace. */
 const clusterOwned = (o: K8sObject) =>
@@ -106,7 +108,7 @@ describe('chart lifecycle in the real API server', () => {
     });
     const pvc = await until('the InfluxDB PVC', async () => {
       const list = await kubectl.json<{ items: K8sObject[] }>(['get', 'pvc', '--namespace', namespace]);
-      return list.items[0];
+      return list.items.find((p) => p.metadata.name.endsWith('-influxdb-0'));
     });
     expect(pvc.metadata.name).toBe(`data-${release}-shelfpulse-influxdb-0`);
 

@@ -3,46 +3,51 @@
 // the retry buffer's depth.
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
-import { InfluxTargetBuilder } from '../influx-target.ts';
 import { ident, select } from '../influxql.ts';
 import { bridgeFleetHealth, bridgeSinkHealth } from '../measurements.ts';
 import { fleetFilter } from '../panel-query.ts';
+import { tieredTargets } from '../panel-targets.ts';
+import type { Tier } from '../rollups.ts';
 
 const fleet = bridgeFleetHealth.fields;
 const sink = bridgeSinkHealth.fields;
 
-export const devicesRegisteredQuery = select(`last(${ident(fleet.devicesRegistered)})`)
-  .from(bridgeFleetHealth.measurement)
-  .where(fleetFilter(), '$timeFilter')
-  .groupByTime('$__interval')
-  .groupByTags('fleet')
-  .fill('previous');
+export const devicesRegisteredQuery = (tier: Tier) =>
+  select(`last(${ident(fleet.devicesRegistered)})`)
+    .from(bridgeFleetHealth.measurement, tier.retentionPolicy)
+    .where(fleetFilter(), '$timeFilter', ...tier.band)
+    .groupByTime(tier.groupBy)
+    .groupByTags('fleet')
+    .fill('previous');
 
 /** Notifications per second, summed over bridge pods per fleet in the outer query. */
-export const notificationRateQuery = select('sum("rate")')
-  .fromSubquery(
-    select(`non_negative_derivative(max(${ident(fleet.notifications)}), 1s) AS "rate"`)
-      .from(bridgeFleetHealth.measurement)
-      .where(fleetFilter(), '$timeFilter')
-      .groupByTime('$__interval')
-      .groupByTags('pod', 'fleet'),
-  )
-  .whereTimeFilter()
-  .groupByTime('$__interval')
-  .groupByTags('fleet');
+export const notificationRateQuery = (tier: Tier) =>
+  select('sum("rate")')
+    .fromSubquery(
+      select(`non_negative_derivative(max(${ident(fleet.notifications)}), 1s) AS "rate"`)
+        .from(bridgeFleetHealth.measurement, tier.retentionPolicy)
+        .where(fleetFilter(), '$timeFilter', ...tier.band)
+        .groupByTime(tier.groupBy)
+        .groupByTags('pod', 'fleet'),
+    )
+    .where('$timeFilter', ...tier.band)
+    .groupByTime(tier.groupBy)
+    .groupByTags('fleet');
 
-export const writeErrorsQuery = select(`non_negative_difference(max(${ident(sink.writeErrors)}))`)
-  .from(bridgeSinkHealth.measurement)
-  .whereTimeFilter()
-  .groupByTime('$__interval')
-  .groupByTags('pod', 'sink');
+export const writeErrorsQuery = (tier: Tier) =>
+  select(`non_negative_difference(max(${ident(sink.writeErrors)}))`)
+    .from(bridgeSinkHealth.measurement, tier.retentionPolicy)
+    .where('$timeFilter', ...tier.band)
+    .groupByTime(tier.groupBy)
+    .groupByTags('pod', 'sink');
 
-export const bufferDepthQuery = select(`max(${ident(sink.bufferDepth)})`)
-  .from(bridgeSinkHealth.measurement)
-  .whereTimeFilter()
-  .groupByTime('$__interval')
-  .groupByTags('pod', 'sink')
-  .fill('previous');
+export const bufferDepthQuery = (tier: Tier) =>
+  select(`max(${ident(sink.bufferDepth)})`)
+    .from(bridgeSinkHealth.measurement, tier.retentionPolicy)
+    .where('$timeFilter', ...tier.band)
+    .groupByTime(tier.groupBy)
+    .groupByTags('pod', 'sink')
+    .fill('previous');
 
 export function fleetHealth() {
   const panel = (title: string, unit: string) =>
@@ -54,23 +59,15 @@ export function fleetHealth() {
       'Registered devices and notification rate per fleet; write errors and buffer depth per bridge pod and sink.',
   })
     .withPanel(
-      panel('Devices registered', 'short').withTarget(
-        new InfluxTargetBuilder(devicesRegisteredQuery).refId('A').alias('$tag_fleet'),
-      ),
+      panel('Devices registered', 'short').targets(tieredTargets(devicesRegisteredQuery, '$tag_fleet')),
     )
     .withPanel(
-      panel('Notification rate', 'reqps').withTarget(
-        new InfluxTargetBuilder(notificationRateQuery).refId('A').alias('$tag_fleet'),
-      ),
+      panel('Notification rate', 'reqps').targets(tieredTargets(notificationRateQuery, '$tag_fleet')),
     )
     .withPanel(
-      panel('Bridge write errors', 'short').withTarget(
-        new InfluxTargetBuilder(writeErrorsQuery).refId('A').alias('$tag_pod → $tag_sink'),
-      ),
+      panel('Bridge write errors', 'short').targets(tieredTargets(writeErrorsQuery, '$tag_pod → $tag_sink')),
     )
     .withPanel(
-      panel('Bridge buffer depth', 'short').withTarget(
-        new InfluxTargetBuilder(bufferDepthQuery).refId('A').alias('$tag_pod → $tag_sink'),
-      ),
+      panel('Bridge buffer depth', 'short').targets(tieredTargets(bufferDepthQuery, '$tag_pod → $tag_sink')),
     );
 }

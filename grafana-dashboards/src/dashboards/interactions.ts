@@ -1,18 +1,20 @@
 // Dashboard 2: pick-ups and put-backs per minute, per product.
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
-import { InfluxTargetBuilder } from '../influx-target.ts';
 import { ident, select } from '../influxql.ts';
 import { shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
+import { tieredTargets } from '../panel-targets.ts';
+import type { Tier } from '../rollups.ts';
 
-/** Items per minute whatever $__interval is: the bucket's sum scaled to 60 s. */
-export const interactionsQuery = select(`sum(${ident(shelfEvent.field)}) * 60000 / $__interval_ms`)
-  .from(shelfEvent.measurement)
-  .where(kindIs('pickup', 'putback'), ...shelfFilters())
-  .groupByTime('$__interval')
-  .groupByTags('product_id', 'kind')
-  .fill(0);
+/** Items per minute whatever the bucket is: the bucket's sum scaled to 60 s. */
+export const interactionsQuery = (tier: Tier) =>
+  select(`sum(${ident(shelfEvent.field)}) * 60000 / ${tier.groupByMs}`)
+    .from(shelfEvent.measurement, tier.retentionPolicy)
+    .where(kindIs('pickup', 'putback'), ...shelfFilters(), ...tier.band)
+    .groupByTime(tier.groupBy)
+    .groupByTags('product_id', 'kind')
+    .fill(0);
 
 export function interactions() {
   return shelfpulseDashboard({
@@ -26,6 +28,6 @@ export function interactions() {
       .interval('1m')
       .height(10)
       .span(24)
-      .withTarget(new InfluxTargetBuilder(interactionsQuery).refId('A').alias('$tag_product_id $tag_kind')),
+      .targets(tieredTargets(interactionsQuery, '$tag_product_id $tag_kind')),
   );
 }

@@ -9,14 +9,17 @@ import { InfluxTargetBuilder } from '../influx-target.ts';
 import { ident, literal, select, tagMatchesVariable } from '../influxql.ts';
 import { allProducts, placementEffect, shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
+import { tieredTargets } from '../panel-targets.ts';
+import type { Tier } from '../rollups.ts';
 import { putbackRatioQuery } from './putback-ratio.ts';
 
-export const interactionsByPositionQuery = select(`sum(${ident(shelfEvent.field)})`)
-  .from(shelfEvent.measurement)
-  .where(kindIs('pickup', 'putback'), ...shelfFilters())
-  .groupByTags('position', 'kind');
+export const interactionsByPositionQuery = (tier: Tier) =>
+  select(`sum(${ident(shelfEvent.field)})`)
+    .from(shelfEvent.measurement, tier.retentionPolicy)
+    .where(kindIs('pickup', 'putback'), ...shelfFilters(), ...tier.band)
+    .groupByTags('position', 'kind');
 
-export const putbackRatioByPositionQuery = putbackRatioQuery(['position']);
+export const putbackRatioByPositionQuery = (tier: Tier) => putbackRatioQuery(tier, ['position']);
 
 const f = placementEffect.fields;
 /** Columns of the estimate table, in order: [field, column title]. */
@@ -63,9 +66,7 @@ export function placement() {
         .title('Items handled by position')
         .height(10)
         .span(12)
-        .withTarget(
-          new InfluxTargetBuilder(interactionsByPositionQuery).refId('A').alias('$tag_position $tag_kind'),
-        ),
+        .targets(tieredTargets(interactionsByPositionQuery, '$tag_position $tag_kind')),
     )
     .withPanel(
       new BarGauge()
@@ -75,7 +76,7 @@ export function placement() {
         .max(1)
         .height(10)
         .span(12)
-        .withTarget(new InfluxTargetBuilder(putbackRatioByPositionQuery).refId('A').alias('$tag_position')),
+        .targets(tieredTargets(putbackRatioByPositionQuery, '$tag_position')),
     )
     .withPanel(
       new Table()

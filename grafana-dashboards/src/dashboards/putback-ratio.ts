@@ -6,32 +6,33 @@
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
-import { InfluxTargetBuilder } from '../influx-target.ts';
 import { ident, select, type Select } from '../influxql.ts';
 import { shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
+import { tieredTargets } from '../panel-targets.ts';
+import type { Tier } from '../rollups.ts';
 
-/** put-back items / pick-up items, grouped by `tags` (and by time when `interval` is given). */
-export function putbackRatioQuery(tags: string[], interval?: string): Select {
+/** put-back items / pick-up items, grouped by `tags` (and by the tier's time buckets when `overTime`). */
+export function putbackRatioQuery(tier: Tier, tags: string[], overTime = false): Select {
   const sumOf = (kind: 'pickup' | 'putback') => {
     const other = kind === 'pickup' ? 'putback' : 'pickup';
     const items = `sum(${ident(shelfEvent.field)})`;
     const inner = select(`${items} AS ${ident(kind)}`, `${items} * 0 AS ${ident(other)}`)
-      .from(shelfEvent.measurement)
-      .where(kindIs(kind), ...shelfFilters());
-    if (interval) inner.groupByTime(interval);
+      .from(shelfEvent.measurement, tier.retentionPolicy)
+      .where(kindIs(kind), ...shelfFilters(), ...tier.band);
+    if (overTime) inner.groupByTime(tier.groupBy);
     return inner.groupByTags(...tags);
   };
   const outer = select(`sum("putback") / sum("pickup") AS "ratio"`)
     .fromSubquery(sumOf('pickup'))
     .fromSubquery(sumOf('putback'))
-    .whereTimeFilter();
-  if (interval) outer.groupByTime(interval);
+    .where('$timeFilter', ...tier.band);
+  if (overTime) outer.groupByTime(tier.groupBy);
   return outer.groupByTags(...tags);
 }
 
-export const putbackRatioByProductQuery = putbackRatioQuery(['product_id']);
-export const putbackRatioOverTimeQuery = putbackRatioQuery(['product_id'], '$__interval');
+export const putbackRatioByProductQuery = (tier: Tier) => putbackRatioQuery(tier, ['product_id']);
+export const putbackRatioOverTimeQuery = (tier: Tier) => putbackRatioQuery(tier, ['product_id'], true);
 
 export function putbackRatio() {
   return shelfpulseDashboard({
@@ -47,15 +48,16 @@ export function putbackRatio() {
         .max(1)
         .height(8)
         .span(24)
-        .withTarget(new InfluxTargetBuilder(putbackRatioByProductQuery).refId('A').alias('$tag_product_id')),
+        .targets(tieredTargets(putbackRatioByProductQuery, '$tag_product_id')),
     )
     .withPanel(
       new TimeSeries()
         .title('Put-back ratio over time')
         .unit('percentunit')
-        .interval('5m')
+        // Raw points answer only up to a 1-minute interval (rollups.ts): a larger minimum would always read hourly rollups.
+        .interval('1m')
         .height(10)
         .span(24)
-        .withTarget(new InfluxTargetBuilder(putbackRatioOverTimeQuery).refId('A').alias('$tag_product_id')),
+        .targets(tieredTargets(putbackRatioOverTimeQuery, '$tag_product_id')),
     );
 }

@@ -2,34 +2,43 @@
 import { PanelBuilder as Stat } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
-import { InfluxTargetBuilder } from '../influx-target.ts';
 import { ident, select } from '../influxql.ts';
 import { productCount, shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
+import { tieredTargets } from '../panel-targets.ts';
+import { rollupFields, type Tier } from '../rollups.ts';
 
-export const stockQuery = select(`last(${ident(productCount.field)})`)
-  .from(productCount.measurement)
-  .where(...shelfFilters())
-  .groupByTime('$__interval')
-  .groupByTags('device_id', 'product_id')
-  .fill('previous');
+export const stockQuery = (tier: Tier) =>
+  select(`last(${ident(productCount.field)})`)
+    .from(productCount.measurement, tier.retentionPolicy)
+    .where(...shelfFilters(), ...tier.band)
+    .groupByTime(tier.groupBy)
+    .groupByTags('device_id', 'product_id')
+    .fill('previous');
 
 /** Shelves whose latest count in the range is zero. */
-export const emptyShelvesQuery = select('count("last")')
-  .fromSubquery(
-    select(`last(${ident(productCount.field)})`)
-      .from(productCount.measurement)
-      .where(...shelfFilters())
-      .groupByTags('device_id'),
-  )
-  .where('"last" = 0', '$timeFilter');
+export const emptyShelvesQuery = (tier: Tier) =>
+  select('count("last")')
+    .fromSubquery(
+      select(`last(${ident(productCount.field)})`)
+        .from(productCount.measurement, tier.retentionPolicy)
+        .where(...shelfFilters(), ...tier.band)
+        .groupByTags('device_id'),
+    )
+    .where('"last" = 0', '$timeFilter', ...tier.band);
 
-export const restocksQuery = select(`count(${ident(shelfEvent.field)}) AS "restocks"`)
-  .from(shelfEvent.measurement)
-  .where(kindIs('restock'), ...shelfFilters())
-  .groupByTime('$__interval')
-  .groupByTags('product_id')
-  .fill(0);
+/** Restock events: counted in raw points, summed from the rollup's per-hour counts. */
+export const restocksQuery = (tier: Tier) =>
+  select(
+    tier.retentionPolicy
+      ? `sum(${ident(rollupFields.events)}) AS "restocks"`
+      : `count(${ident(shelfEvent.field)}) AS "restocks"`,
+  )
+    .from(shelfEvent.measurement, tier.retentionPolicy)
+    .where(kindIs('restock'), ...shelfFilters(), ...tier.band)
+    .groupByTime(tier.groupBy)
+    .groupByTags('product_id')
+    .fill(0);
 
 export function stock() {
   return shelfpulseDashboard({
@@ -43,7 +52,7 @@ export function stock() {
         .noValue('0')
         .height(6)
         .span(6)
-        .withTarget(new InfluxTargetBuilder(emptyShelvesQuery).refId('A').alias('empty shelves')),
+        .targets(tieredTargets(emptyShelvesQuery, 'empty shelves')),
     )
     .withPanel(
       new TimeSeries()
@@ -51,7 +60,7 @@ export function stock() {
         .interval('10s')
         .height(10)
         .span(18)
-        .withTarget(new InfluxTargetBuilder(stockQuery).refId('A').alias('$tag_device_id ($tag_product_id)')),
+        .targets(tieredTargets(stockQuery, '$tag_device_id ($tag_product_id)')),
     )
     .withPanel(
       new TimeSeries()
@@ -61,6 +70,6 @@ export function stock() {
         .interval('1m')
         .height(8)
         .span(24)
-        .withTarget(new InfluxTargetBuilder(restocksQuery).refId('A').alias('$tag_product_id')),
+        .targets(tieredTargets(restocksQuery, '$tag_product_id')),
     );
 }

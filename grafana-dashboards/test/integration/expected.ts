@@ -75,14 +75,16 @@ function nonNegativeDifference(starts: number[], values: (number | undefined)[])
   return out;
 }
 
-/** Panel 1, unfiltered: non_negative_difference(count("count")) per 1 s, per product, fill(previous). */
-export function productActivity(truth: GroundTruth): Map<string, Point[]> {
+/** Panel 1: non_negative_difference(count("count")) per 1 s, per selected product, fill(previous). */
+export function productActivity(truth: GroundTruth, selection: Selection): Map<string, Point[]> {
   const starts = bucketStarts(truth, 1000);
   const result = new Map<string, Point[]>();
-  for (const product of new Set(truth.shelves.map((s) => s.product_id))) {
+  const shelves = selectedShelves(truth, selection);
+  const devices = new Set(shelves.map((s) => s.device_id));
+  for (const product of new Set(shelves.map((s) => s.product_id))) {
     const perBucket = new Map<number, number>();
     for (const p of countPoints(truth)) {
-      if (shelfOf(truth, p.device_id).product_id !== product) continue;
+      if (!devices.has(p.device_id) || shelfOf(truth, p.device_id).product_id !== product) continue;
       const b = bucketOf(p.timeMs, 1000);
       perBucket.set(b, (perBucket.get(b) ?? 0) + 1);
     }
