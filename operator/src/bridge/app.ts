@@ -178,22 +178,31 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   if (config.mode === 'webhook' && cloud && config.webhook.publicUrl && config.webhook.secret) {
     // Every replica registers the same URL and header: idempotent, so replicas never fight.
     // The cloud verifies the URL with a PUT through the bridge's Service, which
-    // routes only to Ready pods: retry until a replica is Ready, never exit.
+    // reaches only the Lease holder's pod once it has labelled itself: until
+    // then, retry in the background; never exit.
     const { publicUrl, header, secret } = config.webhook;
-    registering = (async () => {
-      for (let attempt = 0; !stopRegistering.signal.aborted; attempt++) {
-        try {
-          await cloud.registerWebhook(publicUrl, header, secret);
-          channelReady = true;
-          log.info({ url: publicUrl }, 'webhook registered');
-          return;
-        } catch (error) {
-          const delayMs = backoffDelay(attempt, 1_000, 30_000);
-          log.warn({ url: publicUrl, err: error, retryInMs: delayMs }, 'webhook not registered yet');
-          await sleep(delayMs, undefined, { signal: stopRegistering.signal }).catch(() => undefined);
-        }
+    const register = async (): Promise<boolean> => {
+      try {
+        await cloud.registerWebhook(publicUrl, header, secret);
+        channelReady = true;
+        log.info({ url: publicUrl }, 'webhook registered');
+        return true;
+      } catch (error) {
+        log.warn({ url: publicUrl, err: error }, 'webhook not registered yet; retrying');
+        return false;
       }
-    })();
+    };
+    // The first attempt is awaited, so the channel exists when the bridge is up.
+    if (!(await register())) {
+      registering = (async () => {
+        for (let attempt = 0; !stopRegistering.signal.aborted; attempt++) {
+          await sleep(backoffDelay(attempt, 1_000, 30_000), undefined, {
+            signal: stopRegistering.signal,
+          }).catch(() => undefined);
+          if (stopRegistering.signal.aborted || (await register())) return;
+        }
+      })();
+    }
   }
   const startLongPoll = async (): Promise<void> => {
     if (config.mode !== 'long-poll' || !cloud) return;
