@@ -4,6 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Pod } from '@kubernetes/client-node';
+import { containerCgroupDir } from './container-cgroup.ts';
 
 export interface ContainerMemory {
   pod: string;
@@ -13,15 +14,10 @@ export interface ContainerMemory {
   limitBytes: number;
 }
 
-const memoryRoot = '/sys/fs/cgroup/memory/kubepods';
-
 export function containerMemory(pod: V1Pod): ContainerMemory | undefined {
   const status = pod.status?.containerStatuses?.[0];
-  const id = status?.containerID?.replace(/^containerd:\/\//, '');
-  if (!id || !pod.metadata?.uid) return undefined;
-  const qos = pod.status?.qosClass?.toLowerCase();
-  const podDir = `pod${pod.metadata.uid}`;
-  const dir = join(memoryRoot, ...(qos === 'guaranteed' ? [] : [qos ?? 'burstable']), podDir, id);
+  const dir = containerCgroupDir(pod, 'memory');
+  if (!status || !dir) return undefined;
   const read = (file: string): string => readFileSync(join(dir, file), 'utf8');
   const stat = Object.fromEntries(
     read('memory.stat')
@@ -32,8 +28,8 @@ export function containerMemory(pod: V1Pod): ContainerMemory | undefined {
   ) as Record<string, number>;
   const usage = Number(read('memory.usage_in_bytes'));
   return {
-    pod: pod.metadata.name ?? '',
-    container: status!.name,
+    pod: pod.metadata?.name ?? '',
+    container: status.name,
     workingSetBytes: Math.max(0, usage - (stat['total_inactive_file'] ?? 0)),
     rssBytes: stat['total_rss'] ?? 0,
     limitBytes: Number(read('memory.limit_in_bytes')),

@@ -6,6 +6,7 @@
 // the data reaches the InfluxDB pod. The test talks to pods by their
 // addresses, which the environment routes to its node.
 import { execFileSync } from 'node:child_process';
+import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
@@ -16,6 +17,7 @@ import { bandsHold, interpolate } from '../../grafana-dashboards/src/grafana-int
 import { allValue } from '../../grafana-dashboards/src/variables.ts';
 import { MbedSdkDeviceCloud } from '../../operator/src/device-cloud/mbed-sdk-device-cloud.ts';
 import { selectorString, statusPort } from '../../operator/src/shelf-fleet/workload.ts';
+import { containerProcesses } from './container-cgroup.ts';
 import { containerMemory, type ContainerMemory } from './container-memory.ts';
 import { eventually } from './eventually.ts';
 import { observedItems, type ItemsByKind } from './simulator-metrics.ts';
@@ -123,6 +125,23 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     kc = loadKubeConfig(env.kube.kubeconfig);
     core = kc.makeApiClient(CoreV1Api);
     await core.createNamespace({ body: { metadata: { name: namespace } } });
+    // The test cluster has no storage provisioner: a volume on the node per bridge spool claim.
+    for (let i = 0; i < 3; i++) {
+      const path = join(workDir, 'volumes', `pv-${i}`);
+      mkdirSync(path, { recursive: true, mode: 0o777 });
+      chmodSync(path, 0o777);
+      await core.createPersistentVolume({
+        body: {
+          metadata: { name: `e2e-pv-${i}` },
+          spec: {
+            capacity: { storage: '10Gi' },
+            accessModes: ['ReadWriteOnce'],
+            persistentVolumeReclaimPolicy: 'Retain',
+            hostPath: { path, type: 'Directory' },
+          },
+        },
+      });
+    }
     const helm = new Helm(workDir, env.kube.kubeconfig);
     await helm.run(
       'install',
@@ -281,29 +300,23 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     ).toBe(12);
   });
 
-  it('loses nothing when the bridge pod holding the channel is deleted under load', async () => {
-    const bridges = await pods('app.kubernetes.io/component=bridge');
-    const leaseName = `${fullname}-bridge`;
-    const holder = await eventually('bridge lease holder', async () => {
-      const leases = execFileSync(
-        'kubectl',
-        ['--kubeconfig', env.kube.kubeconfig, '-n', namespace, 'get', 'leases', '-o', 'json'],
-        { encoding: 'utf8' },
-      );
-      const items = (
-        JSON.parse(leases) as { items: { metadata: { name: string }; spec: { holderIdentity?: string } }[] }
-      ).items;
-      const lease = items.find((l) => l.metadata.name.startsWith(leaseName));
-      return bridges.find((b) => lease?.spec.holderIdentity?.includes(b.metadata!.name!));
-    });
-    kubectl('delete', 'pod', holder.metadata!.name!, '--wait=false');
-    await eventually('a bridge takes over and the Deployment is whole again', async () => {
+  it('loses nothing when the bridge pod holding the channel dies without flushing', async () => {
+    const holder = await eventually('the bridge pod holding the Lease', async () =>
+      (await pods('app.kubernetes.io/component=bridge')).find(
+        (p) => p.metadata?.labels?.['shelfpulse.io/bridge-active'] === 'true',
+      ),
+    );
+    const uid = holder.metadata!.uid;
+    // Frozen on the node, it cannot flush on SIGTERM: after the grace period it is
+    // killed, and what it acknowledged but had not written is only in its spool.
+    for (const pid of containerProcesses(holder)) process.kill(pid, 'SIGSTOP');
+    kubectl('delete', 'pod', holder.metadata!.name!, '--grace-period=1', '--wait=false');
+    await eventually('the StatefulSet brings the pod back on its spool volume', async () => {
       const now = await pods('app.kubernetes.io/component=bridge');
-      return now.filter(isReady).length === 2 && !now.some((p) => p.metadata?.name === holder.metadata!.name)
-        ? true
-        : undefined;
+      const back = now.find((p) => p.metadata?.name === holder.metadata!.name && p.metadata?.uid !== uid);
+      return back && now.filter(isReady).length === 2 ? back : undefined;
     });
-    await expectStoredEqualsTruth('after the bridge pod was deleted');
+    await expectStoredEqualsTruth('after the bridge pod died');
   });
 
   it('removes the fleet’s device-cloud subscriptions when the fleet is deleted', async () => {

@@ -24,7 +24,13 @@ export const controllers = [
 ];
 
 /** Only with a real node: kwok's node has no heartbeats and would be evicted. */
-const realNodeControllers = ['node-lifecycle-controller'];
+const realNodeControllers = [
+  'node-lifecycle-controller',
+  // PersistentVolumeClaims bind to the volumes a test provides, as in a cluster.
+  'persistentvolume-binder-controller',
+  'persistentvolume-protection-controller',
+  'persistentvolumeclaim-protection-controller',
+];
 
 export async function startKubeControllerManager(
   workDir: string,
