@@ -84,6 +84,25 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   deviceCloudApiKey: 'SHELFPULSE_DEVICE_CLOUD_API_KEY',
 };
 
+/** `shelfpulse-operator --help`: the operator takes no flags; every setting is a variable. */
+export const usage = `Usage: shelfpulse-operator
+
+Runs the ShelfFleet and MetricSink controllers. Every setting comes from the
+environment (docs/configuration.md lists types and defaults):
+${Object.entries(envNames)
+  .map(([field, name]) => {
+    const description = OperatorConfigSchema.shape[field as keyof OperatorConfig].description;
+    return `  ${name.padEnd(36)}${description ?? ''}`.trimEnd();
+  })
+  .join('\n')}
+
+Options:
+  -h, --help                          print this text and exit
+  --version                           print the name and version and exit
+
+Endpoints: GET /metrics, /healthz, /readyz on SHELFPULSE_LISTEN_HOST:SHELFPULSE_LISTEN_PORT.
+`;
+
 /** Reads the configuration from the environment; a bad value is one error naming the variable. */
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): OperatorConfig {
   const input: Record<string, unknown> = {};

@@ -175,7 +175,8 @@ Options:
   --kube                fleets and sinks from ShelfFleet/MetricSink resources
   --namespace <ns>      with --kube: watch only this namespace
   --log-level <level>   trace | debug | info | warn | error | silent
-  -h, --help            this text
+  -h, --help            print this text and exit
+  --version             print the name and version and exit
 
 Environment (secrets never go in the file):
   BRIDGE_WEBHOOK_SECRET            shared secret the cloud sends in the webhook header
@@ -195,7 +196,8 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('\n');
 }
 
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig | 'help' {
+/** Reads flags, file and environment; --help and --version are answered before (cli/help-and-version.ts). */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig {
   let parsed;
   try {
     parsed = parseArgs({
@@ -209,7 +211,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
         kube: { type: 'boolean' },
         namespace: { type: 'string' },
         'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     });
@@ -217,7 +218,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
     throw new ConfigError((error as Error).message);
   }
   const { values } = parsed;
-  if (values.help) return 'help';
   let raw: Record<string, unknown> = {};
   if (values.config) {
     let text: string;
