@@ -27,6 +27,20 @@ export const OperatorConfigSchema = z.object({
   logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
   leaderElection: z.coerce.boolean().default(true),
   leaseName: z.string().default('shelfpulse-operator'),
+  leaseOwnerDeployment: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The operator's Deployment (in its namespace): the Lease names it as owner, so deleting the Deployment deletes the Lease.",
+    ),
+  uninstallGate: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "The chart's pre-delete hook ConfigMap (in the operator's namespace): on `helm uninstall` the operator deletes the release's ShelfFleets, then lets the uninstall go on.",
+    ),
   leaseDurationMs: ms(15_000),
   renewDeadlineMs: ms(10_000),
   retryPeriodMs: ms(2_000),
@@ -67,6 +81,8 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   logLevel: 'SHELFPULSE_LOG_LEVEL',
   leaderElection: 'SHELFPULSE_LEADER_ELECTION',
   leaseName: 'SHELFPULSE_LEASE_NAME',
+  leaseOwnerDeployment: 'SHELFPULSE_LEASE_OWNER_DEPLOYMENT',
+  uninstallGate: 'SHELFPULSE_UNINSTALL_GATE',
   leaseDurationMs: 'SHELFPULSE_LEASE_DURATION_MS',
   renewDeadlineMs: 'SHELFPULSE_RENEW_DEADLINE_MS',
   retryPeriodMs: 'SHELFPULSE_RETRY_PERIOD_MS',

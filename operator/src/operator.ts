@@ -17,10 +17,11 @@ import { EventRecorder } from './runtime/events.ts';
 import { startHealthServer, type HealthServer } from './runtime/health-server.ts';
 import { Informer, objectKey, sleep, type InformerOptions } from './runtime/informer.ts';
 import { KeyedMutex } from './runtime/keyed-mutex.ts';
-import { LeaderElector } from './runtime/leader-election.ts';
+import { LeaderElector, deploymentOwner } from './runtime/leader-election.ts';
 import { OperatorMetrics } from './runtime/metrics.ts';
 import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
 import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
+import { reconcileUninstallGate } from './uninstall/gate.ts';
 import { findCondition } from './runtime/conditions.ts';
 
 export interface OperatorOptions {
@@ -122,6 +123,9 @@ export async function startOperator(
         leaseDurationMs: config.leaseDurationMs,
         renewDeadlineMs: config.renewDeadlineMs,
         retryPeriodMs: config.retryPeriodMs,
+        owner: config.leaseOwnerDeployment
+          ? await deploymentOwner(client, config.namespace, config.leaseOwnerDeployment, log)
+          : undefined,
       },
       log,
     );
@@ -250,8 +254,26 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
   };
   informers.secrets.on({ updated: secretChanged, deleted: secretChanged, added: secretChanged });
 
-  return {
+  const running: Running = {
     informers: Object.values(informers) as Informer<KubeObject>[],
     controllers: [fleets, sinks],
   };
+  if (config.uninstallGate) {
+    // One ConfigMap by name, in the operator's own namespace (the chart grants exactly that).
+    const gates = informer('uninstall-gate', resourcePath(resources.configMaps, config.namespace), {
+      fieldSelector: `metadata.name=${config.uninstallGate}`,
+    });
+    const uninstall = new Controller(
+      { name: 'uninstall', workers: 1, reconcile: (key) => reconcileUninstallGate(ctx, gates, key) },
+      log,
+      metrics,
+    );
+    gates.on({
+      added: (g) => uninstall.enqueue(objectKey(g)),
+      updated: (g) => uninstall.enqueue(objectKey(g)),
+    });
+    running.informers.push(gates);
+    running.controllers.push(uninstall);
+  }
+  return running;
 }

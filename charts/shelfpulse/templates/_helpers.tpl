@@ -180,3 +180,8 @@ cluster (lookup) if there is one, else a new random one. Args: root, name, key.
 {{- printf "%%(protocol)s://%%(domain)s:%%(http_port)s%s/" (include "shelfpulse.grafana.subPath" .) -}}
 {{- end -}}
 {{- end }}
+
+{{/* The pre-delete hook ConfigMap the operator releases once the release's ShelfFleets are gone. */}}
+{{- define "shelfpulse.uninstallGate" -}}
+{{ include "shelfpulse.fullname" . }}-uninstall
+{{- end }}

@@ -16,6 +16,15 @@ export interface LeaderElectionOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** The Lease's owner (the Deployment of the candidates): the garbage collector deletes the Lease with it. */
+  owner?: OwnerReference | undefined;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
 }
 
 interface LeaseSpec {
@@ -94,7 +103,11 @@ export class LeaderElector {
         await this.client.create(this.path(), {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
-          metadata: { name: this.options.name, namespace: this.options.namespace },
+          metadata: {
+            name: this.options.name,
+            namespace: this.options.namespace,
+            ...(this.options.owner ? { ownerReferences: [this.options.owner] } : {}),
+          },
           spec: {
             holderIdentity: identity,
             leaseDurationSeconds,
@@ -120,7 +133,9 @@ export class LeaderElector {
         leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
       };
       // PUT with the resourceVersion we read: a concurrent winner makes this a 409.
-      await this.client.request('PUT', this.path(this.options.name), { body: { ...lease, spec: next } });
+      await this.client.request('PUT', this.path(this.options.name), {
+        body: { ...lease, metadata: this.withOwner(lease.metadata), spec: next },
+      });
       return true;
     } catch (error) {
       if (!(error instanceof KubeError && error.status === 409)) {
@@ -128,6 +143,16 @@ export class LeaderElector {
       }
       return false;
     }
+  }
+
+  /** A Lease made before it had an owner (or by an older version) gets one when it is next written. */
+  private withOwner(metadata: Lease['metadata']): Lease['metadata'] {
+    const owner = this.options.owner;
+    if (!owner || metadata?.ownerReferences?.some((r) => r.uid === owner.uid)) return metadata;
+    const others = (metadata?.ownerReferences ?? []).filter(
+      (r) => r.kind !== owner.kind || r.name !== owner.name,
+    );
+    return { ...metadata, ownerReferences: [...others, owner] };
   }
 
   /** Gives the lease up on a clean shutdown, so another replica takes over at once. */
@@ -145,5 +170,21 @@ export class LeaderElector {
     } catch (error) {
       this.log.warn({ err: String(error) }, 'could not release the lease');
     }
+  }
+}
+
+/** The owner reference of a Deployment, or undefined (logged) when it cannot be read. */
+export async function deploymentOwner(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  log: Logger,
+): Promise<OwnerReference | undefined> {
+  try {
+    const deployment = await client.get(resourcePath(resources.deployments, namespace, name));
+    return { apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata!.uid! };
+  } catch (error) {
+    log.warn({ err: String(error), deployment: name }, 'the Lease gets no owner: cannot read the Deployment');
+    return undefined;
   }
 }
