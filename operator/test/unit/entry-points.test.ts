@@ -40,6 +40,13 @@ const entryPoints: EntryPoint[] = [
     env: { BRIDGE_WEBHOOK_SECRET: 'a-secret-of-enough-length' },
   },
   {
+    name: 'release-check',
+    script: 'operator/bin/release-check.ts',
+    pkg: 'operator',
+    startArgs: ['--namespace', 'shop', '--deployment', 'operator', '--timeout', '600'],
+    env: { KUBECONFIG: join(dir, 'no-such-kubeconfig') },
+  },
+  {
     name: 'shelf-sim',
     script: 'simulator/bin/shelf-sim.ts',
     pkg: 'simulator',
