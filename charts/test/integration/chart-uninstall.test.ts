@@ -1,14 +1,21 @@
-// helm uninstall with the example ShelfFleet, while the operator runs as the
-// chart's ServiceAccount with the chart's configuration (a local process: there
-// is no kubelet here) and the device-cloud emulator stands in for the chart's.
+// helm uninstall with the example ShelfFleet, while the operator and the bridge
+// run as the chart's ServiceAccounts with the chart's configuration (local
+// processes: there is no kubelet here) and the device-cloud emulator stands in for the chart's.
 // Helm deletes the operator's RBAC before custom resources; the chart's
 // pre-delete gate makes the operator delete the fleet first. Afterwards no
 // ShelfFleet, StatefulSet, ConfigMap or Lease of the release is left, and the
 // fleet's pre-subscription is gone from the device cloud.
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Helm, loadKubeConfig, mintServiceAccountKubeconfig } from '../../../testenv/src/index.ts';
+import {
+  Helm,
+  loadKubeConfig,
+  ManagedProcess,
+  mintServiceAccountKubeconfig,
+} from '../../../testenv/src/index.ts';
 import { startDeviceCloud, type DeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { spawnOperator, type OperatorProcess } from '../../../operator/test/integration/operator-process.ts';
 import { chartDir, Kubectl, unique, type K8sObject } from './chart.ts';
@@ -39,6 +46,7 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
   let cloud: DeviceCloud;
   let apiKey: string;
   let operator: OperatorProcess | undefined;
+  let bridge: ManagedProcess | undefined;
 
   beforeAll(async () => {
     await kubectl.installCrds();
@@ -46,6 +54,7 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
   });
   afterAll(async () => {
     await operator?.stop();
+    await bridge?.stop();
     await cloud?.close();
     await helm
       .run('uninstall', release, '--namespace', namespace, '--ignore-not-found', '--no-hooks')
@@ -83,17 +92,17 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       '--namespace',
       namespace,
     ]);
-    const serviceAccount = `${release}-shelfpulse-operator`;
-    const kubeconfig = await mintServiceAccountKubeconfig(
-      loadKubeConfig(env.kube.kubeconfig),
-      { server: env.kube.server, caFile: env.kube.caFile },
-      namespace,
-      serviceAccount,
-      join(env.workDir, `${namespace}.kubeconfig`),
-    );
+    const kubeconfigOf = (component: string) =>
+      mintServiceAccountKubeconfig(
+        loadKubeConfig(env.kube.kubeconfig),
+        { server: env.kube.server, caFile: env.kube.caFile },
+        namespace,
+        `${release}-shelfpulse-${component}`,
+        join(env.workDir, `${namespace}-${component}.kubeconfig`),
+      );
     operator = await spawnOperator({
       ...settings.data,
-      KUBECONFIG: kubeconfig,
+      KUBECONFIG: await kubeconfigOf('operator'),
       SHELFPULSE_POD_NAME: `${release}-operator-0`,
       SHELFPULSE_LISTEN_HOST: '127.0.0.1',
       SHELFPULSE_LISTEN_PORT: '0',
@@ -102,7 +111,37 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       SHELFPULSE_DEVICE_CLOUD_API_KEY: apiKey,
     });
 
-    // The operator has taken the fleet in hand: finalizer, simulator workload, pre-subscription, Lease.
+    // The bridge with the chart's configuration file, listening and spooling locally.
+    const bridgeDir = join(env.workDir, `${namespace}-bridge`);
+    mkdirSync(bridgeDir, { recursive: true });
+    const bridgeConfig = await kubectl.json<{ data: Record<string, string> }>([
+      ...['get', 'configmap', `${release}-shelfpulse-bridge`, '--namespace', namespace],
+    ]);
+    writeFileSync(join(bridgeDir, 'bridge.yaml'), bridgeConfig.data['bridge.yaml']!);
+    bridge = new ManagedProcess({
+      name: 'bridge',
+      command: process.execPath,
+      args: [
+        fileURLToPath(new URL('../../../operator/bin/bridge.ts', import.meta.url)),
+        ...['--config', join(bridgeDir, 'bridge.yaml'), '--host', '127.0.0.1', '--port', '0'],
+        // The emulator could not reach the chart's in-cluster webhook URL: long-poll instead.
+        ...['--mode', 'long-poll'],
+        ...['--spool-dir', join(bridgeDir, 'spool')],
+      ],
+      logFile: join(bridgeDir, 'bridge.log'),
+      env: {
+        PATH: process.env['PATH'],
+        KUBECONFIG: await kubeconfigOf('bridge'),
+        BRIDGE_POD_NAME: `${release}-bridge-0`,
+        BRIDGE_WEBHOOK_SECRET: 'a-webhook-secret-for-this-test',
+        BRIDGE_CLOUD_API_URL: cloud.url,
+        BRIDGE_CLOUD_API_KEY: apiKey,
+      },
+    });
+    bridge.start();
+
+    // The operator has taken the fleet in hand (finalizer, simulator workload, pre-subscription),
+    // and the operator and the bridge hold their Leases.
     await until('the fleet finalized, its workload and pre-subscription made', async () => {
       const fleet = await kubectl.json<K8sObject & { metadata: { finalizers?: string[] } }>([
         'get',
@@ -118,6 +157,7 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       return fleet.metadata.finalizers?.length &&
         present.includes('StatefulSet/aisle-7-sim') &&
         present.includes(`Lease/${release}-shelfpulse-operator`) &&
+        present.includes(`Lease/${release}-shelfpulse-bridge`) &&
         (presubscriptions as unknown[]).length === 1
         ? true
         : undefined;

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { hostname } from 'node:os';
 import { KubeClient } from '../kube/client.ts';
 import { loadConnection } from '../kube/connection.ts';
-import { LeaderElector } from '../runtime/leader-election.ts';
+import { LeaderElector, deploymentOwner } from '../runtime/leader-election.ts';
 import { KubeRouting } from './kube-routing.ts';
 import { SinkStatusReporter } from './sink-status.ts';
 import { HealthReporter } from './health-report.ts';
@@ -184,6 +184,9 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
         leaseDurationMs: le.leaseDurationMs,
         renewDeadlineMs: le.renewDeadlineMs,
         retryPeriodMs: le.retryPeriodMs,
+        owner: le.ownerDeployment
+          ? await deploymentOwner(kube, le.namespace, le.ownerDeployment, log)
+          : undefined,
       },
       log,
     );

@@ -104,6 +104,13 @@ export const BridgeConfigSchema = z
           .min(1)
           .optional()
           .describe('This replica (the pod name); host name and pid by default.'),
+        ownerDeployment: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "The bridge's Deployment (in the Lease's namespace): the Lease names it as owner, so deleting the Deployment deletes the Lease.",
+          ),
         leaseDurationMs: z.int().min(1000).default(15_000),
         renewDeadlineMs: z.int().min(500).default(10_000),
         retryPeriodMs: z.int().min(100).default(2_000),
