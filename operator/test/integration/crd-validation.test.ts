@@ -269,6 +269,8 @@ describe('CRD validation in the real API server', () => {
       ...(fleet({}).spec as object),
       placements: [placement, placement, { ...placement, productId: 'chips' }],
       sinks: ['default', longSinkName],
+      // With the chart's admission policy about, a name this long needs its own device prefix.
+      devices: { endpointNamePrefix: 'edge-' },
       deviceCloud: {
         apiUrl: 'HTTPS://api.example.com/v3',
         apiKeySecretRef: { name: 'cloud', key: 'api_key.v-1' },
