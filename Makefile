@@ -16,8 +16,14 @@ node_modules/.package-lock.json: package.json package-lock.json */package.json
 
 deps: node_modules/.package-lock.json ## Install npm packages (and Node.js 24) from package-lock.json
 
-bins: ## Build kube-apiserver, etcd, kube-controller-manager, helm and influxd once (cached)
+# Debian packages of the test node (container runtime, CNI, iptables) and the image tools.
+NODE_PACKAGES := containerd runc containernetworking-plugins iptables conntrack umoci skopeo openssl
+
+bins: ## Build the test servers, the test node and the other official clients once (cached)
+	hack/ensure-apt.sh $(NODE_PACKAGES)
 	hack/ensure-bins.sh >/dev/null
+	hack/ensure-python-sdk.sh >/dev/null
+	hack/ensure-leshan-client.sh >/dev/null
 
 test: deps bins ## Lint, type-check and run every test against real servers
 	npm test
@@ -28,7 +34,7 @@ test-unit: deps ## Unit tests only (no servers)
 test-integration: deps bins ## Integration tests only
 	npm run test:integration
 
-e2e: deps bins ## End-to-end: the chart, operator, bridge, emulator and simulators on the real API server (part of make test)
+e2e: deps bins ## End-to-end: the chart's pods from the images built here on a real kubelet (part of make test)
 	npm run test:e2e
 
 lint: deps ## ESLint and Prettier
@@ -43,10 +49,11 @@ typecheck: deps ## tsc --noEmit over the workspace
 test-env: deps bins ## Start the test environment by hand (Ctrl-C stops it)
 	npm run test-env
 
-demo: deps bins ## Run ShelfPulse locally, no cluster needed
+demo: deps ## Run ShelfPulse locally, no cluster needed
+	SHELFPULSE_NODE=0 hack/ensure-bins.sh >/dev/null
 	npm run demo
 
-up: ## With Docker and kind: create a cluster, load the images, install the chart and an example fleet
+up: ## With Docker and kind: create a cluster, load the image archives, install the chart and an example fleet
 	scripts/up.sh
 
 crds: deps ## Generate crds/ from the zod schemas and copy them into the chart
@@ -57,9 +64,9 @@ dashboards: deps ## Generate the Grafana dashboards' JSON into the chart
 
 IMAGE_REGISTRY ?= ghcr.io/shelfpulse
 IMAGE_TAG ?= $(shell grep '^appVersion:' charts/shelfpulse/Chart.yaml | tr -d "\"' " | cut -d: -f2)
-images: ## Build the operator/bridge and simulator/emulator images (needs Docker)
-	docker build -f images/operator/Dockerfile -t $(IMAGE_REGISTRY)/shelfpulse-operator:$(IMAGE_TAG) .
-	docker build -f images/simulator/Dockerfile -t $(IMAGE_REGISTRY)/shelfpulse-simulator:$(IMAGE_TAG) .
+images: deps ## Build the operator/bridge and simulator/emulator images into dist/images/*.tar (no Docker needed)
+	hack/ensure-apt.sh umoci
+	IMAGE_REGISTRY=$(IMAGE_REGISTRY) IMAGE_TAG=$(IMAGE_TAG) OUT=$(CURDIR)/dist/images images/build.sh operator simulator
 
 clean-cache: ## Remove the cached server binaries
 	rm -rf "$${SHELFPULSE_CACHE:-$$HOME/.cache/shelfpulse}"

@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Builds the real servers the tests run against (kube-apiserver, etcd,
-# kube-controller-manager, kube-scheduler, kwok, helm, influxd) from Go modules, once,
-# into a cache outside the repository keyed by version. Later runs reuse them.
+# kube-controller-manager, kube-scheduler, kwok, helm, influxd) and the test
+# node's (kubelet, kube-proxy, CoreDNS, the pod sandbox's pause and the test
+# InfluxDB image's influxd-init) from Go modules, once, into a cache outside the
+# repository keyed by version. Later runs reuse them.
 #
 #   hack/ensure-bins.sh          build what is missing, print the bin directory
 #   SHELFPULSE_CACHE=/some/dir   cache root (default ~/.cache/shelfpulse)
+#   SHELFPULSE_NODE=0            skip the test node's binaries
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -18,6 +21,7 @@ HELM_VERSION=v3.22.0
 HELM_K8S_MINOR=37 # helm v3.22 is built against k8s.io/client-go v0.37
 INFLUXD_VERSION=v1.8.3
 KWOK_VERSION=v0.8.0
+COREDNS_VERSION=v1.15.0 # also in hack/coredns-bin/go.mod
 
 log() { printf '[ensure-bins] %s\n' "$*" >&2; }
 
@@ -109,6 +113,27 @@ kwok_stages() {
   mv "$out.tmp" "$out"
 }
 
+# CoreDNS with the few plugins a test cluster needs (hack/coredns-bin).
+build_coredns() {
+  local out="$BIN/coredns-$COREDNS_VERSION"
+  [ -x "$out" ] && return 0
+  with_progress "coredns $COREDNS_VERSION" \
+    bash -c "cd '$HERE/coredns-bin' && go build -ldflags '-s -w' -o '$out.tmp' . && mv '$out.tmp' '$out'"
+}
+
+# The project's own small programs, keyed by a hash of their sources.
+build_own() {
+  local name="$1" dir="$HERE/$1"
+  local key
+  key="$(cat "$dir"/go.mod "$dir"/*.go | sha256sum | cut -c1-12)"
+  local out="$BIN/$name-$key"
+  if [ ! -x "$out" ]; then
+    with_progress "$name" \
+      bash -c "cd '$dir' && go build -ldflags '-s -w' -o '$out.tmp' . && mv '$out.tmp' '$out'"
+  fi
+  link "$name" "$key"
+}
+
 link() { ln -sf "$BIN/$1-$2" "$BIN/$1"; }
 
 total=$SECONDS
@@ -120,6 +145,13 @@ if [ "${SHELFPULSE_CONTROL_PLANE:-1}" = 1 ]; then
   build_k8s kube-controller-manager k8s.io/kubernetes/cmd/kube-controller-manager && link kube-controller-manager "$K8S_VERSION"
   build_k8s kube-scheduler k8s.io/kubernetes/cmd/kube-scheduler && link kube-scheduler "$K8S_VERSION"
   build_kwok && link kwok "$KWOK_VERSION" && kwok_stages && link kwok-stages "$KWOK_VERSION.yaml"
+fi
+if [ "${SHELFPULSE_NODE:-1}" = 1 ]; then
+  build_k8s kubelet k8s.io/kubernetes/cmd/kubelet && link kubelet "$K8S_VERSION"
+  build_k8s kube-proxy k8s.io/kubernetes/cmd/kube-proxy && link kube-proxy "$K8S_VERSION"
+  build_coredns && link coredns "$COREDNS_VERSION"
+  build_own pause
+  build_own influxd-init
 fi
 log "binaries ready in $BIN ($((SECONDS - total))s)"
 echo "$BIN"

@@ -2,6 +2,9 @@
 //
 //   50 simulated shelves ─LwM2M─▶ device-cloud emulator ─long-poll─▶ bridge ─▶ InfluxDB
 //
+// Two aisles hold the same products at rotated positions, so the bridge's
+// placement estimate has something to compare (README, "Placement effect").
+//
 // Each part runs as its own process through its real entry point, exactly as
 // the container images run them. A live table shows, per product, what the
 // retailer asks for; Ctrl-C stops everything and removes the data.
@@ -13,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { freePort, ManagedProcess, startInfluxd, type Influxd } from '@shelfpulse/testenv';
 import { MbedSdkDeviceCloud } from '../operator/src/device-cloud/mbed-sdk-device-cloud.ts';
 import type { PlacementInput } from './demo-view.ts';
-import { renderView, readFigures } from './demo-view.ts';
+import { renderView, readEffects, readFigures } from './demo-view.ts';
 import { silenceWarning } from './silence-warning.ts';
 
 // mbed-cloud-sdk (behind MbedSdkDeviceCloud) calls util.isArray, deprecated in
@@ -26,8 +29,6 @@ silenceWarning('DEP0044');
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shelves = Number(process.env['DEMO_SHELVES'] ?? 50);
 const speedup = Number(process.env['DEMO_SPEEDUP'] ?? 60);
-const fleet = 'aisle-7';
-const endpointPrefix = 'demo-aisle-7-';
 const database = 'shelfpulse';
 const placements: PlacementInput[] = [
   { productId: 'oat-milk', position: 'eye-level', capacity: 24, restockThreshold: 6 },
@@ -36,6 +37,21 @@ const placements: PlacementInput[] = [
   { productId: 'basmati-rice', position: 'low', capacity: 24, restockThreshold: 6 },
   { productId: 'dark-chocolate', position: 'end-cap', capacity: 40, restockThreshold: 10 },
 ];
+/** Aisle 8: the same products, each moved one position along (a placement experiment). */
+const rotated: PlacementInput[] = placements.map((p, i) => ({
+  ...p,
+  position: placements[(i + 1) % placements.length]!.position,
+}));
+const aisles = [
+  { fleet: 'aisle-7', prefix: 'demo-aisle-7-', placements, shelves: Math.ceil(shelves / 2), seed: 7 },
+  {
+    fleet: 'aisle-8',
+    prefix: 'demo-aisle-8-',
+    placements: rotated,
+    shelves: Math.floor(shelves / 2),
+    seed: 8,
+  },
+].filter((a) => a.shelves > 0);
 
 const workDir = mkdtempSync(join(tmpdir(), 'shelfpulse-demo-'));
 const started: ManagedProcess[] = [];
@@ -96,9 +112,12 @@ async function main(): Promise<void> {
   await cloud.waitUntil(() => httpOk(`${apiUrl}/healthz`), 30_000);
 
   // What the operator does for a ShelfFleet: pre-subscribe the fleet's shelves.
-  await new MbedSdkDeviceCloud({ apiUrl, apiKey }).updatePresubscriptions([
-    { endpointName: `${endpointPrefix}*`, resourcePaths: ['/10341/0/26341', '/10341/0/26342'] },
-  ]);
+  await new MbedSdkDeviceCloud({ apiUrl, apiKey }).updatePresubscriptions(
+    aisles.map((a) => ({
+      endpointName: `${a.prefix}*`,
+      resourcePaths: ['/10341/0/26341', '/10341/0/26342'],
+    })),
+  );
 
   const bridgePort = await freePort();
   const bridgeConfig = join(workDir, 'bridge.json');
@@ -108,17 +127,17 @@ async function main(): Promise<void> {
       mode: 'long-poll',
       listen: { host: '127.0.0.1', port: bridgePort },
       sinks: [{ name: 'local', url: influx.url, flavour: 'v1', database, flushIntervalMs: 250 }],
-      fleets: [
-        {
-          fleet,
-          namespace: 'default',
-          store: 'store-1',
-          aisle: 'aisle-7',
-          devicePrefix: endpointPrefix,
-          sinks: ['local'],
-          placements,
-        },
-      ],
+      fleets: aisles.map((a) => ({
+        fleet: a.fleet,
+        namespace: 'default',
+        store: 'store-1',
+        aisle: a.fleet,
+        devicePrefix: a.prefix,
+        sinks: ['local'],
+        placements: a.placements,
+      })),
+      // Every half minute, so the placement table fills while you watch.
+      placementEffect: { intervalMs: 30_000 },
     }),
   );
   const bridge = node('bridge', 'operator/bin/bridge.ts', ['--config', bridgeConfig, '--log-level', 'warn'], {
@@ -129,16 +148,25 @@ async function main(): Promise<void> {
   });
   await bridge.waitUntil(() => httpOk(`http://127.0.0.1:${bridgePort}/healthz`), 30_000);
 
-  const planFile = join(workDir, 'plan.json');
-  writeFileSync(planFile, JSON.stringify({ placements }));
-  const simPort = await freePort();
-  const sim = node('shelf-sim', 'simulator/bin/shelf-sim.ts', [
-    ...['--shelves', String(shelves), '--speedup', String(speedup), '--seed', '7'],
-    ...['--server', `127.0.0.1:${coapPort}`, '--fleet', fleet, '--prefix', endpointPrefix],
-    ...['--plan', planFile, '--summary', 'json', '--log-level', 'warn'],
-    ...['--http', `127.0.0.1:${simPort}`, '--ground-truth', join(workDir, 'ground-truth.jsonl')],
-  ]);
-  await sim.waitUntil(() => httpOk(`http://127.0.0.1:${simPort}/readyz`), 60_000);
+  const sims: ManagedProcess[] = [];
+  for (const aisle of aisles) {
+    const planFile = join(workDir, `plan-${aisle.fleet}.json`);
+    writeFileSync(planFile, JSON.stringify({ placements: aisle.placements }));
+    const simPort = await freePort();
+    const sim = node(`shelf-sim-${aisle.fleet}`, 'simulator/bin/shelf-sim.ts', [
+      ...['--shelves', String(aisle.shelves), '--speedup', String(speedup), '--seed', String(aisle.seed)],
+      ...['--server', `127.0.0.1:${coapPort}`, '--fleet', aisle.fleet, '--prefix', aisle.prefix],
+      ...['--plan', planFile, '--summary', 'json', '--log-level', 'warn'],
+      ...[
+        '--http',
+        `127.0.0.1:${simPort}`,
+        '--ground-truth',
+        join(workDir, `ground-truth-${aisle.fleet}.jsonl`),
+      ],
+    ]);
+    await sim.waitUntil(() => httpOk(`http://127.0.0.1:${simPort}/readyz`), 60_000);
+    sims.push(sim);
+  }
 
   const where = [
     `InfluxDB      ${influx.url}  database "${database}", user ${admin.username}, password ${admin.password}`,
@@ -152,11 +180,12 @@ async function main(): Promise<void> {
   if (!tty) process.stdout.write(`${where.join('\n')}\n\n`);
   for (;;) {
     if (stopping) return;
-    for (const child of [cloud, bridge, sim]) {
+    for (const child of [cloud, bridge, ...sims]) {
       if (!child.running) throw new Error(`${child.spec.name} stopped unexpectedly:\n${child.tail()}`);
     }
-    const figures = await readFigures(influx.url, database, auth, placements);
-    const view = renderView(figures, { shelves, speedup });
+    const figures = await readFigures(influx.url, database, auth, [...placements, ...rotated]);
+    const effects = await readEffects(influx.url, database, auth);
+    const view = renderView(figures, { shelves, speedup }, effects);
     process.stdout.write(
       tty ? `\x1b[2J\x1b[H${view}\n\n${where.join('\n')}\n\nCtrl-C stops everything.\n` : `${view}\n`,
     );

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make up`: ShelfPulse on a local kind cluster, for users with Docker and kind.
 # Creates the cluster (with host ports 80/443 for an Ingress controller), builds
-# and loads the images, installs the chart with Grafana behind an Ingress,
+# the image archives (images/build.sh) and loads them, installs the chart with Grafana behind an Ingress,
 # applies examples/shelffleet.yaml, and prints the Grafana URL and password.
 #
 # Every step is one the tests exercise here: helm install of this chart,
@@ -42,9 +42,10 @@ fi
 kubectl config use-context "kind-$CLUSTER" >/dev/null
 
 say "building images $REGISTRY/shelfpulse-{operator,simulator}:$TAG"
+# The same daemonless build and archives the tests run (images/build.sh): no registry needed.
 make images IMAGE_REGISTRY="$REGISTRY" IMAGE_TAG="$TAG"
 for image in shelfpulse-operator shelfpulse-simulator; do
-  kind load docker-image "$REGISTRY/$image:$TAG" --name "$CLUSTER"
+  kind load image-archive "dist/images/$image.tar" --name "$CLUSTER"
 done
 
 INGRESS_CLASS="$(kubectl get ingressclass -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)"
@@ -57,6 +58,7 @@ say "installing the chart (release $RELEASE in namespace $NAMESPACE)"
   --namespace "$NAMESPACE" --create-namespace \
   --set image.registry="${REGISTRY%%/*}" --set image.repository="${REGISTRY#*/}/shelfpulse-operator" --set image.tag="$TAG" \
   --set simulatorImage.registry="${REGISTRY%%/*}" --set simulatorImage.repository="${REGISTRY#*/}/shelfpulse-simulator" --set simulatorImage.tag="$TAG" \
+  --set image.pullPolicy=IfNotPresent --set simulatorImage.pullPolicy=IfNotPresent \
   --set grafana.ingress.enabled=true --set grafana.ingress.className="$INGRESS_CLASS" --set "grafana.ingress.hosts[0]=$HOST" \
   --wait --timeout 5m
 

@@ -33,6 +33,8 @@ export class Select {
   private time: string | undefined;
   private tags: string[] = [];
   private fillMode: Fill | undefined;
+  private newestFirst = false;
+  private limitTo: number | undefined;
 
   constructor(...fields: string[]) {
     if (fields.length === 0) throw new Error('a SELECT needs at least one field expression');
@@ -75,6 +77,18 @@ export class Select {
     return this;
   }
 
+  /** ORDER BY time DESC: with `limit(1)`, the latest point of each series. */
+  orderByTimeDesc(): this {
+    this.newestFirst = true;
+    return this;
+  }
+
+  /** Points per series. */
+  limit(n: number): this {
+    this.limitTo = n;
+    return this;
+  }
+
   toString(): string {
     if (this.sources.length === 0) throw new Error('a SELECT needs a FROM');
     const parts = [`SELECT ${this.fields.join(', ')}`, `FROM ${this.sources.join(', ')}`];
@@ -82,6 +96,8 @@ export class Select {
     const groups = [...(this.time ? [`time(${this.time})`] : []), ...this.tags.map(ident)];
     if (groups.length > 0) parts.push(`GROUP BY ${groups.join(', ')}`);
     if (this.fillMode !== undefined) parts.push(`fill(${this.fillMode})`);
+    if (this.newestFirst) parts.push('ORDER BY time DESC');
+    if (this.limitTo !== undefined) parts.push(`LIMIT ${this.limitTo}`);
     return parts.join(' ');
   }
 }

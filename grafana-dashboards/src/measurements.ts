@@ -27,3 +27,7 @@ export type ShelfTag = (typeof shelfTags)[number];
  * The bridge, which writes them, owns the names; the dashboards read them.
  */
 export { bridgeFleetHealth, bridgeSinkHealth } from '@shelfpulse/operator/bridge/health-report';
+
+/** The bridge's placement estimate and the placement history it reads (the bridge owns the names). */
+export { placementEffect } from '@shelfpulse/operator/bridge/placement-effect-job';
+export { allProducts } from '@shelfpulse/operator/placement-effect/estimate';

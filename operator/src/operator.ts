@@ -3,19 +3,21 @@
 import pino, { type Logger } from 'pino';
 import type { MetricSink } from './api/metric-sink.ts';
 import type { ShelfFleet } from './api/shelf-fleet.ts';
-import type { OperatorConfig } from './config.ts';
+import { manages, type OperatorConfig } from './config.ts';
 import type { Informers, OperatorContext } from './context.ts';
 import type { DeviceCloudFactory } from './device-cloud/device-cloud.ts';
 import { MbedSdkDeviceCloud } from './device-cloud/mbed-sdk-device-cloud.ts';
 import { withSharedDeviceList } from './device-cloud/shared-device-list.ts';
+import { ownApiKey } from './device-cloud/own-api-key.ts';
 import { KubeClient, type KubeObject } from './kube/client.ts';
 import { loadConnection, type KubeConnection } from './kube/connection.ts';
-import { resourcePath, resources } from './kube/paths.ts';
+import { resourcePath, resources, type Resource } from './kube/paths.ts';
 import { reconcileMetricSink } from './metric-sink/reconcile.ts';
 import { Controller } from './runtime/controller.ts';
 import { EventRecorder } from './runtime/events.ts';
 import { startHealthServer, type HealthServer } from './runtime/health-server.ts';
 import { Informer, objectKey, sleep, type InformerOptions } from './runtime/informer.ts';
+import { InformerGroup, type Cache } from './runtime/informer-group.ts';
 import { KeyedMutex } from './runtime/keyed-mutex.ts';
 import { LeaderElector, deploymentOwner } from './runtime/leader-election.ts';
 import { OperatorMetrics } from './runtime/metrics.ts';
@@ -41,7 +43,7 @@ export interface RunningOperator {
 }
 
 interface Running {
-  informers: Informer<KubeObject>[];
+  informers: Cache<KubeObject>[];
   controllers: Controller[];
 }
 
@@ -60,7 +62,15 @@ export async function startOperator(
     if (!cloud) deviceClouds.set(key, (cloud = withSharedDeviceList(factory(c), config.deviceListMaxAgeMs)));
     return cloud;
   };
-  const events = new EventRecorder(client, 'shelfpulse-operator', log);
+  const ownKey = ownApiKey({
+    client,
+    log,
+    namespace: config.namespace,
+    fromEnv: config.deviceCloudApiKey,
+    secret: config.deviceCloudApiKeySecret,
+    maxAgeMs: config.deviceCloudApiKeyRefreshMs,
+  });
+  const events = new EventRecorder(client, 'shelfpulse-operator', log, (ns) => manages(config, ns));
   const presubscriptionLock = new KeyedMutex();
 
   let running: Running | undefined;
@@ -78,12 +88,19 @@ export async function startOperator(
         : { ready: true, detail: 'standby' },
   );
 
-  const startLeading = async (): Promise<void> => {
+  const startLeading = async (leading?: AbortSignal): Promise<void> => {
     metrics.leader.set(1);
-    const ctx = { client, config, log, metrics, events, deviceCloud, presubscriptionLock } as Omit<
-      OperatorContext,
-      'informers'
-    >;
+    const ctx = {
+      client,
+      config,
+      log,
+      metrics,
+      events,
+      deviceCloud,
+      presubscriptionLock,
+      ownApiKey: ownKey,
+      leading: leading ?? new AbortController().signal,
+    } as Omit<OperatorContext, 'informers'>;
     running = wire(ctx);
     const pending = new Set(running.informers.map((i) => i.name));
     waitingFor = [...pending];
@@ -96,8 +113,11 @@ export async function startOperator(
     }
     // Controllers start once their caches are synced, or after a while anyway, so that one
     // resource the operator may not list (a missing permission) does not stop the others.
-    await Promise.race([Promise.all(running.informers.map((i) => i.synced)), sleep(15_000)]);
-    for (const c of running.controllers) c.start();
+    const mine = running;
+    await Promise.race([Promise.all(mine.informers.map((i) => i.synced)), sleep(15_000, leading)]);
+    // Leadership may have ended meanwhile (stopLeading has already stopped these).
+    if (leading?.aborted || running !== mine) return;
+    for (const c of mine.controllers) c.start();
     log.info({ waitingFor }, 'controllers started');
   };
   const stopLeading = async (): Promise<void> => {
@@ -166,21 +186,27 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
       log,
       metrics,
     );
-  const managed = { labelSelector: `${managedByLabel}=${fieldManager}` };
+  const managedBy = { labelSelector: `${managedByLabel}=${fieldManager}` };
   const ns = config.watchNamespace;
+  // Workloads are watched only where the operator may write them: one informer per managed
+  // namespace (all watched namespaces at once when none are configured).
+  const workloadNamespaces = config.managedNamespaces.length
+    ? config.managedNamespaces.filter((n) => ns === undefined || n === ns)
+    : [ns];
+  const workloads = (name: string, r: Resource, extra: Partial<InformerOptions>) =>
+    new InformerGroup(
+      name,
+      workloadNamespaces.map((n) => informer(n ? `${name}/${n}` : name, resourcePath(r, n), extra)),
+    );
   const informers: Informers = {
     fleets: informer<ShelfFleet & KubeObject>('shelffleets', resourcePath(resources.shelfFleets, ns)),
     sinks: informer<MetricSink & KubeObject>('metricsinks', resourcePath(resources.metricSinks, ns)),
     // The controllers read a StatefulSet's status and a ConfigMap's existence and owner only.
-    statefulSets: informer('statefulsets', resourcePath(resources.statefulSets, ns), {
-      ...managed,
+    statefulSets: workloads('statefulsets', resources.statefulSets, {
+      ...managedBy,
       transform: ({ apiVersion, kind, metadata, status }) => ({ apiVersion, kind, metadata, status }),
     }),
-    configMaps: informer('configmaps', resourcePath(resources.configMaps, ns), {
-      ...managed,
-      metadataOnly: true,
-    }),
-    secrets: informer('secrets', resourcePath(resources.secrets, ns), { metadataOnly: true }),
+    configMaps: workloads('configmaps', resources.configMaps, { ...managedBy, metadataOnly: true }),
   };
   const ctx: OperatorContext = { ...base, informers };
   const fleets = new Controller(
@@ -240,22 +266,13 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
     children.on({ added: owner, updated: owner, deleted: owner });
   }
 
-  // A Secret changed: the sinks and fleets that read it check again.
-  const secretChanged = (secret: KubeObject): void => {
-    const { namespace, name } = secret.metadata ?? {};
-    for (const s of informers.sinks.list()) {
-      if (s.metadata.namespace === namespace && s.spec?.credentialsSecretRef?.name === name)
-        sinks.enqueue(objectKey(s));
-    }
-    for (const f of informers.fleets.list()) {
-      if (f.metadata.namespace === namespace && f.spec?.deviceCloud?.apiKeySecretRef?.name === name)
-        fleets.enqueue(objectKey(f));
-    }
-  };
-  informers.secrets.on({ updated: secretChanged, deleted: secretChanged, added: secretChanged });
+  // Secrets are not watched: a list or watch of Secrets would hand out every Secret's
+  // value, whatever the operator caches. Each reconcile reads the Secrets it names by
+  // name, and fleets and sinks are checked again periodically, so a rotated or newly
+  // opted-in Secret takes effect within subscriptionResyncMs / sinkCheckMs.
 
   const running: Running = {
-    informers: Object.values(informers) as Informer<KubeObject>[],
+    informers: Object.values(informers) as Cache<KubeObject>[],
     controllers: [fleets, sinks],
   };
   if (config.uninstallGate) {

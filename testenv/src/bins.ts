@@ -5,7 +5,18 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 export type BinaryName =
-  'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok' | 'influxd' | 'helm';
+  | 'etcd'
+  | 'kube-apiserver'
+  | 'kube-controller-manager'
+  | 'kube-scheduler'
+  | 'kwok'
+  | 'influxd'
+  | 'helm'
+  | 'kubelet'
+  | 'kube-proxy'
+  | 'coredns'
+  | 'pause'
+  | 'influxd-init';
 
 export function cacheDir(): string {
   return process.env['SHELFPULSE_CACHE'] ?? join(homedir(), '.cache', 'shelfpulse');

@@ -2,8 +2,10 @@
 // and stops everything on Ctrl-C.
 import { TestEnv } from './env.ts';
 
+// `--node=kubelet`: a real node running the images built here (root only).
+const node = process.argv.includes('--node=kubelet') ? 'kubelet' : 'kwok';
 const started = Date.now();
-const env = await TestEnv.start({ log: (line) => console.log(line) });
+const env = await TestEnv.start({ node, log: (line) => console.log(line) });
 const info = env.info();
 console.log(`
 ShelfPulse test environment ready in ${((Date.now() - started) / 1000).toFixed(1)} s

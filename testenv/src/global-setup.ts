@@ -1,4 +1,6 @@
-// vitest global setup for the integration project: one environment for the run.
+// vitest global setup: one environment per project and run. The e2e project
+// gets a real node (kubelet, containerd, kube-proxy, cluster DNS) running the
+// images built here; the integration project gets kwok's pretend node.
 import type { TestProject } from 'vitest/node';
 import { TestEnv, type TestEnvInfo } from './env.ts';
 
@@ -10,8 +12,10 @@ declare module 'vitest' {
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const started = Date.now();
-  const env = await TestEnv.start({ log: (line) => console.log(`[testenv] ${line}`) });
-  console.log(`[testenv] ready in ${Date.now() - started} ms (${env.workDir})`);
+  const node = project.name === 'e2e' ? 'kubelet' : 'kwok';
+  const log = (line: string): void => console.log(`[testenv:${project.name}] ${line}`);
+  const env = await TestEnv.start({ node, log });
+  log(`ready in ${Date.now() - started} ms (${env.workDir})`);
   project.provide('testenv', env.info());
   return () => env.stop();
 }

@@ -23,16 +23,31 @@ export interface KubeApiserver extends ClusterAccess {
   stop(): Promise<void>;
 }
 
-export async function startKubeApiserver(workDir: string, etcdUrl: string): Promise<KubeApiserver> {
+export interface KubeApiserverOptions {
+  /** Listen and advertise here instead of 127.0.0.1 (the real node's side of its veth). */
+  address?: string;
+  /** More lines for the static token file (the node's own components). */
+  tokenLines?: string[];
+  /** A real node: Node authorization, and a client certificate for the kubelet's API. */
+  kubeletClient?: { certFile: string; keyFile: string };
+}
+
+export async function startKubeApiserver(
+  workDir: string,
+  etcdUrl: string,
+  options: KubeApiserverOptions = {},
+): Promise<KubeApiserver> {
   const dir = join(workDir, 'kube-apiserver');
   const certDir = join(dir, 'certs');
   mkdirSync(certDir, { recursive: true });
 
   const adminToken = randomBytes(24).toString('hex');
   const tokenFile = join(dir, 'tokens.csv');
-  writeFileSync(tokenFile, `${adminToken},shelfpulse-admin,shelfpulse-admin,"system:masters"\n`, {
-    mode: 0o600,
-  });
+  const tokens = [
+    `${adminToken},shelfpulse-admin,shelfpulse-admin,"system:masters"`,
+    ...(options.tokenLines ?? []),
+  ];
+  writeFileSync(tokenFile, `${tokens.join('\n')}\n`, { mode: 0o600 });
 
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const serviceAccountKeyFile = join(dir, 'sa.pub');
@@ -43,7 +58,8 @@ export async function startKubeApiserver(workDir: string, etcdUrl: string): Prom
   });
 
   const port = await freePort();
-  const server = `https://127.0.0.1:${port}`;
+  const address = options.address ?? '127.0.0.1';
+  const server = `https://${address}:${port}`;
   // The apiserver writes a self-signed serving certificate and its CA here.
   const caFile = join(certDir, 'apiserver.crt');
 
@@ -53,19 +69,30 @@ export async function startKubeApiserver(workDir: string, etcdUrl: string): Prom
     logFile: join(workDir, 'kube-apiserver.log'),
     args: [
       `--etcd-servers=${etcdUrl}`,
-      '--bind-address=127.0.0.1',
-      '--advertise-address=127.0.0.1',
+      `--bind-address=${address}`,
+      `--advertise-address=${address}`,
       `--secure-port=${port}`,
       `--cert-dir=${certDir}`,
       `--token-auth-file=${tokenFile}`,
-      '--authorization-mode=RBAC',
+      ...(options.kubeletClient
+        ? [
+            '--authorization-mode=Node,RBAC',
+            '--enable-admission-plugins=NodeRestriction',
+            // Reach the kubelet by its address: the node's name is not in any DNS.
+            '--kubelet-preferred-address-types=InternalIP',
+            `--kubelet-client-certificate=${options.kubeletClient.certFile}`,
+            `--kubelet-client-key=${options.kubeletClient.keyFile}`,
+          ]
+        : [
+            '--authorization-mode=RBAC',
+            // No kubelet here; keep the Endpoints of the default Service out of the way.
+            '--endpoint-reconciler-type=none',
+          ]),
       '--anonymous-auth=false',
       '--service-account-issuer=https://kubernetes.default.svc.cluster.local',
       `--service-account-key-file=${serviceAccountKeyFile}`,
       `--service-account-signing-key-file=${serviceAccountSigningKeyFile}`,
       '--service-cluster-ip-range=10.0.0.0/24',
-      // No kubelet here; keep the Endpoints of the default Service out of the way.
-      '--endpoint-reconciler-type=none',
       '--profiling=false',
       '--v=1',
     ],

@@ -16,12 +16,22 @@ export const controllers = [
   'statefulset-controller',
   // Scales through the scale subresource, as it would a ShelfFleet.
   'horizontal-pod-autoscaler-controller',
+  // Services' endpoints, for kube-proxy and cluster DNS on a real node.
+  'endpointslice-controller',
+  'endpoints-controller',
+  // kube-root-ca.crt in every namespace, for ServiceAccount token volumes.
+  'root-ca-certificate-publisher-controller',
 ];
+
+/** Only with a real node: kwok's node has no heartbeats and would be evicted. */
+const realNodeControllers = ['node-lifecycle-controller'];
 
 export async function startKubeControllerManager(
   workDir: string,
   api: KubeApiserver,
+  options: { realNode?: boolean } = {},
 ): Promise<ManagedProcess> {
+  const enabled = options.realNode ? [...controllers, ...realNodeControllers] : controllers;
   const process = new ManagedProcess({
     name: 'kube-controller-manager',
     command: binary('kube-controller-manager'),
@@ -30,7 +40,7 @@ export async function startKubeControllerManager(
       `--kubeconfig=${api.kubeconfig}`,
       `--authentication-kubeconfig=${api.kubeconfig}`,
       `--authorization-kubeconfig=${api.kubeconfig}`,
-      `--controllers=${controllers.join(',')}`,
+      `--controllers=${enabled.join(',')}`,
       `--service-account-private-key-file=${api.serviceAccountSigningKeyFile}`,
       `--root-ca-file=${api.caFile}`,
       '--use-service-account-credentials=false',

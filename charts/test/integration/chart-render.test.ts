@@ -304,7 +304,7 @@ describe('chart rendering', () => {
   it('accepts the manifests in examples/ (server-side dry run against the CRDs)', async () => {
     const dir = fileURLToPath(new URL('../../../examples', import.meta.url));
     const files = readdirSync(dir).filter((f) => f.endsWith('.yaml'));
-    expect(files.sort()).toEqual(['metricsink.yaml', 'shelffleet.yaml']);
+    expect(files.sort()).toEqual(['metricsink.yaml', 'placement-experiment.yaml', 'shelffleet.yaml']);
     for (const file of files) {
       const { stdout } = await kubectl.run([
         'apply',

@@ -26,7 +26,12 @@ function runCheck(pod: K8sObject, kubeconfig: string, extraArgs: string[] = []) 
   return new Promise<{ code: number; stdout: string }>((resolve) => {
     execFile(
       process.execPath,
-      [...(container.command as string[]).slice(1), ...(container.args as string[]), ...extraArgs],
+      [
+        // The image runs the compiled JavaScript of the same file.
+        ...(container.command as string[]).slice(1).map((a) => a.replace(/\.js$/, '.ts')),
+        ...(container.args as string[]),
+        ...extraArgs,
+      ],
       { cwd: repo, env: { PATH: process.env['PATH'], KUBECONFIG: kubeconfig, RELEASE_NAMESPACE: namespace } },
       (error, stdout) => resolve({ code: error ? Number((error as { code?: number }).code) : 0, stdout }),
     );
@@ -45,6 +50,15 @@ describe('helm test', () => {
       ...['create', 'secret', 'generic', 'influx', '--namespace', namespace],
       ...['--from-literal=writer-user=w', '--from-literal=writer-password=w'],
       ...['--from-literal=reader-user=r', '--from-literal=reader-password=r'],
+    ]);
+    // A Secret a MetricSink names must opt in to that.
+    await kubectl.run([
+      'label',
+      'secret',
+      'influx',
+      '--namespace',
+      namespace,
+      'shelfpulse.io/allow-reference=true',
     ]);
     await helm.run(
       ...['install', release, chartDir, '--namespace', namespace],

@@ -1,7 +1,16 @@
 // What each panel should show, computed from the ground truth alone (plain
 // arithmetic, no InfluxDB): InfluxQL's bucket, fill and difference semantics
 // written out for the few functions the dashboards use.
-import type { GroundTruth, Interaction, Kind, Shelf } from './ground-truth.ts';
+import {
+  estimatePlacementEffects,
+  type PlacementEffect,
+} from '@shelfpulse/operator/placement-effect/estimate';
+import {
+  exposureCells,
+  type CountSample,
+  type EventSample,
+} from '@shelfpulse/operator/placement-effect/exposure';
+import { effectRules, type GroundTruth, type Interaction, type Kind, type Shelf } from './ground-truth.ts';
 
 export interface Selection {
   stores: string[];
@@ -192,3 +201,36 @@ export function reportPerBucket<R extends { timeMs: number }>(
 }
 
 export { fillPrevious, nonNegativeDifference };
+
+/**
+ * The placement estimate from what really happened on the shelves (every
+ * store: the estimate is not filtered), keyed `product/position`.
+ */
+export function placementEffects(
+  truth: GroundTruth,
+  products: readonly string[],
+): Map<string, PlacementEffect> {
+  const tags = (deviceId: string) => {
+    const shelf = shelfOf(truth, deviceId);
+    return {
+      deviceId,
+      fleet: `${shelf.namespace}/${shelf.fleet}`,
+      productId: shelf.product_id,
+      position: shelf.position,
+    };
+  };
+  const counts: CountSample[] = countPoints(truth).map((p) => ({
+    ...tags(p.device_id),
+    timeMs: p.timeMs,
+    count: p.count,
+  }));
+  const events: EventSample[] = truth.interactions.flatMap((i) =>
+    i.kind === 'restock' ? [] : [{ ...tags(i.device_id), timeMs: i.timeMs, kind: i.kind }],
+  );
+  const effects = estimatePlacementEffects(exposureCells(counts, events, [], truth.toMs), effectRules);
+  return new Map(
+    effects
+      .filter((e) => e.productId === '(all)' || products.includes(e.productId))
+      .map((e) => [`${e.productId}/${e.position}`, e]),
+  );
+}

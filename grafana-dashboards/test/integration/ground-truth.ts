@@ -1,6 +1,14 @@
 // What happened on the shelves, independent of how it reached InfluxDB. Panel
 // expectations are computed from this, never from InfluxDB.
+import type { EffectRules } from '@shelfpulse/operator/placement-effect/estimate';
 import { shelfTags } from '../../src/measurements.ts';
+
+/**
+ * How both sources estimate placement effects: the bridge's rules, but an
+ * estimate from a single pick-up, so that the few minutes of a panel test
+ * still give rate ratios to compare.
+ */
+export const effectRules: EffectRules = { reference: 'eye-level', minEvents: 1 };
 
 export type Kind = 'pickup' | 'putback' | 'restock';
 

@@ -144,6 +144,37 @@ const checks: Record<string, (c: Check) => void> = {
       byTags(series, 'position'),
       expected.putbackRatio(truth, selection, (i) => i.shelf.position),
     ),
+  'Placement effect (95 % intervals)': ({ truth, series }) => {
+    // Columns: time, then the table's columns in order (placementEffectColumns).
+    const column = (s: (typeof series)[number], title: string) => s.values[0]?.[s.columns.indexOf(title)];
+    const wanted = expected.placementEffects(truth, selection.products);
+    const actual = new Map(series.map((s) => [`${s.tags?.['product_id']}/${s.tags?.['position']}`, s]));
+    expect([...actual.keys()].sort()).toEqual([...wanted.keys()].sort());
+    // The scenario places chips at two positions: there is a rate ratio to compare.
+    if (truth.exactTimestamps)
+      expect([...wanted.values()].some((e) => e.ratio && e.status !== 'reference')).toBe(true);
+    for (const [k, e] of wanted) {
+      const s = actual.get(k)!;
+      // Events and statuses are exact in both sources: the bridge derives every change.
+      expect(column(s, 'pick-ups'), k).toBe(e.pickups);
+      expect(column(s, 'effect'), k).toBe(e.status);
+      expect(column(s, 'put-back effect'), k).toBe(e.putbackStatus);
+      if (!truth.exactTimestamps) continue;
+      // Exposure is time on the shelf: exact only where points carry the ground truth's times.
+      const numbers: [string, number | undefined][] = [
+        ['rate ratio', e.ratio?.estimate],
+        ['ratio 95% low', e.ratio?.lower],
+        ['ratio 95% high', e.ratio?.upper],
+        ['hours on shelf', e.exposureHours],
+        ['put-back ratio', e.putbackRatio?.estimate],
+        ['put-back 95% low', e.putbackRatio?.lower],
+        ['put-back 95% high', e.putbackRatio?.upper],
+      ];
+      for (const [title, value] of numbers)
+        if (value === undefined) expect(column(s, title), `${k} ${title}`).toBeNull();
+        else expect(column(s, title) as number, `${k} ${title}`).toBeCloseTo(value, 9);
+    }
+  },
   'Empty shelves': ({ truth, series }) => {
     const empty = [...expected.finalCounts(truth, selection).values()].filter((count) => count === 0).length;
     expect(empty).toBeGreaterThan(0);

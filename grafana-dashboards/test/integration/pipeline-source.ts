@@ -13,7 +13,15 @@ import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
 import type { GroundTruthRecord } from '@shelfpulse/simulator/shelf/ground-truth';
 import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
 import { bridgeFleetHealth, bridgeSinkHealth } from '../../src/measurements.ts';
-import type { DataSource, FleetReport, GroundTruth, Reading, Shelf, SinkReport } from './ground-truth.ts';
+import {
+  effectRules,
+  type DataSource,
+  type FleetReport,
+  type GroundTruth,
+  type Reading,
+  type Shelf,
+  type SinkReport,
+} from './ground-truth.ts';
 import { runInfluxQL } from './influx-query.ts';
 
 const silent = pino({ level: 'silent' });
@@ -131,6 +139,7 @@ export const pipelineSource: DataSource = async ({ url, db }) => {
         placements: f.placements,
       })),
       healthIntervalMs,
+      placementEffect: { intervalMs: 0, ...effectRules },
       logLevel: 'silent',
     }),
     { log: silent },
@@ -214,6 +223,9 @@ export const pipelineSource: DataSource = async ({ url, db }) => {
       return taken >= expectedCounts;
     });
     await waitFor('the sink drained', async () => app.bridge.pending === 0);
+    // The estimate the bridge would make at its next interval, now that every count is in.
+    await app.placementEffect.runOnce();
+    await waitFor('the estimate written', async () => app.bridge.pending === 0);
   } finally {
     await Promise.all(runners.map((r) => r.stop({ timeoutMs: 1000 })));
     // Let the health report see the final totals once more, and span two buckets, before closing.

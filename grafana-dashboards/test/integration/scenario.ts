@@ -13,6 +13,8 @@ import type {
   SinkReport,
 } from './ground-truth.ts';
 import { tagsOf } from './ground-truth.ts';
+import { effectLine } from '@shelfpulse/operator/bridge/placement-effect-job';
+import * as expected from './expected.ts';
 
 /** 2026-01-01T10:00:00Z: minute-aligned, so 1 m buckets start with the scenario. */
 export const scenarioStart = Date.UTC(2026, 0, 1, 10, 0, 0);
@@ -32,6 +34,17 @@ export const shelves: Shelf[] = [
     product_id: 'cola',
     position: 'eye-level',
     capacity: 10,
+  },
+  // The same product as shelf-1 at another position (another fleet: a fleet has one position per product).
+  {
+    fleet: 'promo',
+    namespace: 'shop',
+    store: 's-02',
+    aisle: '1',
+    device_id: 'shelf-4',
+    product_id: 'chips',
+    position: 'eye-level',
+    capacity: 6,
   },
 ];
 
@@ -59,7 +72,13 @@ const script: [number, string, Kind, number][] = [
   [350, 'shelf-1', 'pickup', 6],
   [400, 'shelf-0', 'pickup', 2],
   [500, 'shelf-2', 'pickup', 1],
-];
+  [20, 'shelf-4', 'pickup', 1],
+  [80, 'shelf-4', 'pickup', 2],
+  [81, 'shelf-4', 'putback', 1],
+  [150, 'shelf-4', 'pickup', 1],
+  [320, 'shelf-4', 'pickup', 1],
+  [450, 'shelf-4', 'pickup', 1],
+].sort((a, b) => (a[0] as number) - (b[0] as number)) as [number, string, Kind, number][];
 
 export function scenarioGroundTruth(): GroundTruth {
   const counts = new Map(shelves.map((shelf) => [shelf.device_id, shelf.capacity]));
@@ -152,6 +171,14 @@ export function scenarioLines(truth: GroundTruth): string[] {
   ];
 }
 
+/** The bridge's placement estimate of the scenario, as it would write it at the end of the range. */
+export function scenarioEffectLines(truth: GroundTruth): string[] {
+  const effects = [
+    ...expected.placementEffects(truth, [...new Set(truth.shelves.map((s) => s.product_id))]).values(),
+  ];
+  return effects.map((e) => effectLine(e, 168, (truth.toMs - 1000) * 1000));
+}
+
 /** Writes the scenario through InfluxDB's 1.x /write endpoint. */
 export const scenarioSource: DataSource = async ({ url, db }) => {
   const truth = scenarioGroundTruth();
@@ -165,5 +192,10 @@ export const scenarioSource: DataSource = async ({ url, db }) => {
     body: scenarioLines(truth).join('\n'),
   });
   if (response.status !== 204) throw new Error(`write failed: ${response.status} ${await response.text()}`);
+  const effects = await fetch(`${url}/write?db=${encodeURIComponent(db)}&precision=u`, {
+    method: 'POST',
+    body: scenarioEffectLines(truth).join('\n'),
+  });
+  if (effects.status !== 204) throw new Error(`write failed: ${effects.status} ${await effects.text()}`);
   return truth;
 };

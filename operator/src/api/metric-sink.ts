@@ -124,6 +124,8 @@ export const sinkReasons = [
   'Unauthorized',
   'DatabaseMissing',
   'SecretMissing',
+  'SecretNotAllowed',
+  'SecretForbidden',
   'WriteFailed',
 ] as const;
 export type SinkReason = (typeof sinkReasons)[number];

@@ -3,6 +3,7 @@
 // long poll) and product-id reads. bin/bridge.ts adds signals around it.
 import type { Logger } from 'pino';
 import { hostname } from 'node:os';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../kube/client.ts';
 import { loadConnection } from '../kube/connection.ts';
 import { LeaderElector, deploymentOwner } from '../runtime/leader-election.ts';
@@ -10,6 +11,8 @@ import { KubeRouting } from './kube-routing.ts';
 import { SinkStatusReporter } from './sink-status.ts';
 import { HealthReporter } from './health-report.ts';
 import { MbedSdkDeviceCloud } from '../device-cloud/mbed-sdk-device-cloud.ts';
+import { ActivePodLabel } from './active-label.ts';
+import { backoffDelay } from './backoff.ts';
 import { lastCounts } from './baseline.ts';
 import { DeviceDirectory } from './devices.ts';
 import { Bridge } from './bridge.ts';
@@ -18,6 +21,8 @@ import type { BridgeConfig } from './config.ts';
 import { BridgeHttpServer } from './http-server.ts';
 import { LongPollIntake } from './long-poll.ts';
 import { BridgeMetrics } from './metrics.ts';
+import { PlacementEffectJob } from './placement-effect-job.ts';
+import { PlacementHistory } from './placement-history.ts';
 import { StaticRouter, type Router } from './routing.ts';
 
 export interface BridgeApp {
@@ -25,6 +30,8 @@ export interface BridgeApp {
   routing?: KubeRouting | undefined;
   bridge: Bridge;
   metrics: BridgeMetrics;
+  /** The periodic placement estimate (runOnce for an estimate now). */
+  placementEffect: PlacementEffectJob;
   /** Stops intake, writes what is buffered within the grace period; returns points left unwritten. */
   close(graceMs?: number): Promise<number>;
 }
@@ -55,6 +62,8 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   };
   let routing: KubeRouting | undefined;
   let sinks = config.sinks;
+  // Set once the bridge runs; a fleet change before that is recorded at the first call.
+  let recordPlacements = (): void => undefined;
   let kube: KubeClient | undefined;
   if (config.kube) {
     kube = new KubeClient(loadConnection(config.kube.kubeconfig));
@@ -64,7 +73,13 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
       client: kube,
       log: log.child({ part: 'routing' }),
       namespace: config.kube.namespace,
-      onSinks: (next) => bridge?.updateSinks(next),
+      onSinks: (next) => {
+        bridge?.updateSinks(next);
+        // A fleet whose MetricSink just arrived gets its placements now.
+        recordPlacements();
+      },
+      onRoutes: () => recordPlacements(),
+      secretRefreshMs: config.kube.secretRefreshMs,
     });
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -90,10 +105,11 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   }
   const sdk = config.cloud ? new MbedSdkDeviceCloud(config.cloud) : undefined;
   const directory = new DeviceDirectory(sdk ? { list: () => sdk.listRegisteredDevices() } : {});
+  const router = options.router ?? routing ?? new StaticRouter(config.fleets);
   bridge = new Bridge({
     directory,
     sinks,
-    router: options.router ?? routing ?? new StaticRouter(config.fleets),
+    router,
     rules: { restockMinItems: config.restockMinItems },
     metrics,
     log,
@@ -101,6 +117,8 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     busyWaitMs: config.webhook.busyWaitMs,
     spoolSegmentBytes: config.spool?.segmentBytes,
     onUnknownProduct,
+    // Waiting helps only where the bridge can ask for the product id.
+    productWaitMs: cloud ? config.productWaitMs : 0,
   });
   // Continue each device's counts from where InfluxDB has them (the spool, when newer, wins).
   const loadCounts = async (): Promise<void> => {
@@ -122,7 +140,17 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   };
   // Without leader election this replica is the only consumer and active at once.
   let active = !config.leaderElection;
-  if (active) await loadCounts();
+  // Placement history: every fleet's placements when this replica becomes active, then each change.
+  const history = new PlacementHistory();
+  recordPlacements = () => {
+    if (!active || !router.routes) return;
+    const { sinks: writers } = bridge as Bridge;
+    (bridge as Bridge).writeOwn(history.changes(router.routes(), Date.now(), (sink) => writers.has(sink)));
+  };
+  if (active) {
+    await loadCounts();
+    recordPlacements();
+  }
   let channelReady = config.mode === 'webhook' && !config.webhook.publicUrl;
   const server = new BridgeHttpServer({
     bridge,
@@ -145,11 +173,27 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   );
 
   let longPoll: LongPollIntake | undefined;
+  const stopRegistering = new AbortController();
+  let registering: Promise<void> | undefined;
   if (config.mode === 'webhook' && cloud && config.webhook.publicUrl && config.webhook.secret) {
     // Every replica registers the same URL and header: idempotent, so replicas never fight.
-    await cloud.registerWebhook(config.webhook.publicUrl, config.webhook.header, config.webhook.secret);
-    channelReady = true;
-    log.info({ url: config.webhook.publicUrl }, 'webhook registered');
+    // The cloud verifies the URL with a PUT through the bridge's Service, which
+    // routes only to Ready pods: retry until a replica is Ready, never exit.
+    const { publicUrl, header, secret } = config.webhook;
+    registering = (async () => {
+      for (let attempt = 0; !stopRegistering.signal.aborted; attempt++) {
+        try {
+          await cloud.registerWebhook(publicUrl, header, secret);
+          channelReady = true;
+          log.info({ url: publicUrl }, 'webhook registered');
+          return;
+        } catch (error) {
+          const delayMs = backoffDelay(attempt, 1_000, 30_000);
+          log.warn({ url: publicUrl, err: error, retryInMs: delayMs }, 'webhook not registered yet');
+          await sleep(delayMs, undefined, { signal: stopRegistering.signal }).catch(() => undefined);
+        }
+      }
+    })();
   }
   const startLongPoll = async (): Promise<void> => {
     if (config.mode !== 'long-poll' || !cloud) return;
@@ -175,6 +219,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   let election: Promise<void> | undefined;
   if (config.leaderElection && kube) {
     const le = config.leaderElection;
+    const podLabel = le.podName ? new ActivePodLabel(kube, le.namespace, le.podName, log) : undefined;
     const elector = new LeaderElector(
       kube,
       {
@@ -192,16 +237,27 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     );
     election = elector.run(
       stopElection.signal,
-      async () => {
+      async (leading) => {
         // The previous leader flushes its buffers on the way out: give it time,
         // then continue every device from the counts it wrote.
-        await new Promise((r) => setTimeout(r, le.handoverMs));
+        await sleep(le.handoverMs, undefined, { signal: leading }).catch(() => undefined);
+        if (leading.aborted) return;
         await loadCounts();
+        if (leading.aborted) return;
         active = true;
+        history.reset();
+        recordPlacements();
+        await podLabel?.set(true);
+        // Leadership may have ended while labelling: the stop handler may have run already.
+        if (leading.aborted) {
+          await podLabel?.set(false);
+          return;
+        }
         await startLongPoll();
       },
       async () => {
         active = false;
+        await podLabel?.set(false);
         await stopLongPoll();
       },
     );
@@ -237,11 +293,21 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
         })
       : undefined;
   health?.start();
+  const placementEffect = new PlacementEffectJob({
+    bridge,
+    config: config.placementEffect,
+    log: log.child({ part: 'placement-effect' }),
+    active: () => active,
+  });
+  placementEffect.start();
 
   const close = async (graceMs = config.shutdownGraceMs): Promise<number> => {
     channelReady = false;
+    stopRegistering.abort();
+    await registering;
     await stopLongPoll();
     await health?.stop();
+    await placementEffect.stop();
     const [, left] = await Promise.all([server.close(graceMs + 1000), (bridge as Bridge).close(graceMs)]);
     await reporter?.stop();
     stopElection.abort();
@@ -249,5 +315,5 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     await routing?.stop();
     return left;
   };
-  return { url, bridge, metrics, close, routing };
+  return { url, bridge, metrics, close, routing, placementEffect };
 }

@@ -14,6 +14,7 @@ import { SinkWriter, type Entry } from './sink-writer.ts';
 import { Spool, type SpoolState } from './spool.ts';
 import { Translator } from './translator.ts';
 import { DeviceDirectory } from './devices.ts';
+import { ProductHold } from './product-hold.ts';
 
 export interface BridgeOptions {
   sinks: SinkConfig[];
@@ -33,6 +34,11 @@ export interface BridgeOptions {
   /** For tests and benchmarks: a target per sink other than the real one. */
   targetFor?: (sink: SinkConfig) => InfluxTarget;
   onUnknownProduct?: (deviceId: string) => void;
+  /**
+   * How long a routed shelf's counts wait for its product id before they are
+   * written without it (0: never wait). See product-hold.ts.
+   */
+  productWaitMs?: number;
   /** Device id → endpoint name/type; by default a device's id is its name. */
   directory?: DeviceDirectory;
 }
@@ -64,6 +70,9 @@ export class Bridge {
    * cloud redelivers them. Recognised for a short while after the restart.
    */
   private readonly beforeCrash = new Map<string, number>();
+  /** Counts of shelves whose product id is not known yet; undefined when not waiting for it. */
+  private readonly productHold: ProductHold | undefined;
+  private readonly productTimer: NodeJS.Timeout | undefined;
 
   constructor(options: BridgeOptions) {
     this.options = options;
@@ -79,6 +88,26 @@ export class Bridge {
     this.spool = options.spoolDir ? new Spool(options.spoolDir, options.spoolSegmentBytes) : undefined;
     for (const config of options.sinks) this.addSink(config);
     this.replay();
+    const waitMs = options.productWaitMs ?? 0;
+    if (waitMs > 0) {
+      this.productHold = new ProductHold({
+        waitMs,
+        maxHeld: 100_000,
+        // Nothing to wait for once the product is known, or for a device no fleet routes.
+        settled: (id) =>
+          this.translator.productId(id) !== undefined ||
+          options.router.route(this.directory.identity(id)) === undefined,
+        request: (id) => options.onUnknownProduct?.(id),
+      });
+      this.productTimer = setInterval(() => this.releaseHeld(false), Math.min(250, waitMs)).unref();
+    }
+  }
+
+  /** Derives held counts whose product id came (or whose wait is over) as a batch of their own. */
+  private releaseHeld(all: boolean): Promise<IngestResult> | undefined {
+    const due = this.productHold?.due(Date.now(), all) ?? [];
+    if (due.length === 0) return undefined;
+    return this.accept({ notifications: due }, Date.now(), undefined, false);
   }
 
   private addSink(config: SinkConfig): void {
@@ -165,6 +194,7 @@ export class Bridge {
     message: NotificationMessage,
     receivedMs: number,
     key?: string,
+    hold = true,
   ): Promise<IngestResult> {
     const turn = this.order.then(async () => {
       this.directory.learn(message);
@@ -174,7 +204,8 @@ export class Bridge {
         if (typeof ep === 'string') ids.add(ep);
       }
       await this.directory.resolve(ids);
-      return this.store(message, receivedMs, key);
+      const kept = hold && this.productHold ? this.productHold.take(message, receivedMs) : message;
+      return this.store(kept, receivedMs, key);
     });
     this.order = turn.catch(() => undefined);
     const waits = await turn;
@@ -311,6 +342,10 @@ export class Bridge {
    * returns the points left unwritten (kept in the spool when there is one).
    */
   async close(graceMs = 10_000): Promise<number> {
+    // Held counts are written as they are (without a product id) rather than lost.
+    clearInterval(this.productTimer);
+    void this.releaseHeld(true);
+    await this.order; // derived and queued; the writers below write them within the grace
     this.closing = true;
     const deadline = Date.now() + graceMs;
     const left = await Promise.all([...this.sinks.values()].map((w) => w.close(deadline)));

@@ -5,6 +5,8 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import { PlacementEffectConfigSchema } from './placement-effect-job.ts';
+import { leaderElectionTimingError } from '../runtime/leader-election.ts';
 import { FleetRouteSchema } from './routing.ts';
 import { SinkConfigSchema } from './sink-config.ts';
 
@@ -87,6 +89,13 @@ export const BridgeConfigSchema = z
           .min(100)
           .default(15_000)
           .describe('How often points written/dropped go into each MetricSink status.'),
+        secretRefreshMs: z
+          .int()
+          .min(1000)
+          .default(60_000)
+          .describe(
+            "How often the MetricSinks' credentials Secrets are read again (rotation without a restart).",
+          ),
       })
       .optional()
       .describe('Cluster access: routing from the custom resources, and the Lease of leader election.'),
@@ -95,6 +104,16 @@ export const BridgeConfigSchema = z
       .min(1)
       .default(5)
       .describe('An increase of at least this many items is a restock, not a put-back.'),
+    productWaitMs: z
+      .int()
+      .min(0)
+      .max(120_000)
+      .default(5_000)
+      .describe(
+        "How long a shelf's first counts wait for its product id (read through the device cloud) so " +
+          'their points carry product_id; after it they are written without (0: never wait). Only with cloud set. ' +
+          'Held counts are not spooled: a crash during the wait loses them.',
+      ),
     leaderElection: z
       .object({
         namespace: z.string().min(1).describe('Namespace of the Lease.'),
@@ -110,6 +129,13 @@ export const BridgeConfigSchema = z
           .optional()
           .describe(
             "The bridge's Deployment (in the Lease's namespace): the Lease names it as owner, so deleting the Deployment deletes the Lease.",
+          ),
+        podName: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "This replica's pod (env BRIDGE_POD_NAME): labelled shelfpulse.io/bridge-active=true while it holds the Lease, which the bridge Service selects.",
           ),
         leaseDurationMs: z.int().min(1000).default(15_000),
         renewDeadlineMs: z.int().min(500).default(10_000),
@@ -146,7 +172,13 @@ export const BridgeConfigSchema = z
       .describe(
         'How often the active replica writes its health (shelfpulse_bridge_fleet/_sink) into the sinks; 0: never.',
       ),
+    placementEffect: PlacementEffectConfigSchema.prefault({}),
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    const timing = c.leaderElection && leaderElectionTimingError(c.leaderElection);
+    if (timing)
+      ctx.addIssue({ code: 'custom', message: timing, path: ['leaderElection', 'renewDeadlineMs'] });
   })
   .refine((c) => c.leaderElection === undefined || c.kube !== undefined, {
     message: 'leader election needs cluster access (kube)',
@@ -258,6 +290,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
     raw['kube'] = { kubeconfig: env['KUBECONFIG'], ...(raw['kube'] as object) };
   if (values['spool-dir'])
     raw['spool'] = { ...(raw['spool'] as object | undefined), dir: values['spool-dir'] };
+  if (env['BRIDGE_POD_NAME'] && raw['leaderElection'])
+    raw['leaderElection'] = { podName: env['BRIDGE_POD_NAME'], ...(raw['leaderElection'] as object) };
   if (env['BRIDGE_WEBHOOK_SECRET'])
     raw['webhook'] = { ...(raw['webhook'] as object | undefined), secret: env['BRIDGE_WEBHOOK_SECRET'] };
   if (env['BRIDGE_CLOUD_API_KEY'] || env['BRIDGE_CLOUD_API_URL']) {

@@ -8,6 +8,7 @@ import type { Logger } from 'pino';
 import type { Bridge } from './bridge.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { NotificationMessageSchema, type NotificationMessage } from './notification.ts';
+import { nestsDeeperThan } from './json-depth.ts';
 import { secretMatches } from './secret.ts';
 
 export interface HttpServerOptions {
@@ -27,6 +28,9 @@ export interface HttpServerOptions {
 }
 
 class BodyTooLarge extends Error {}
+
+/** A NotificationMessage nests four levels; the margin is for fields the cloud may add. */
+const maxJsonDepth = 16;
 
 function readBody(req: IncomingMessage, limit: number): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -110,13 +114,12 @@ export class BridgeHttpServer {
     const { bridge, webhook } = this.options;
     if (req.method === 'GET' && path === '/healthz') return this.reply(res, 200, 'ok');
     if (req.method === 'GET' && path === '/readyz') {
-      const ready =
-        bridge.accepting() && (this.options.ready?.() ?? true) && (this.options.active?.() ?? true);
-      return this.reply(
-        res,
-        ready ? 200 : 503,
-        ready ? 'ready' : 'not ready: buffers full or channel not registered',
-      );
+      // A standby is Ready too (as the operator's is): Kubernetes must be able to
+      // roll replicas while another holds the Lease. The Service reaches only the
+      // holder, by the label it carries; the body says which role this one has.
+      if (!bridge.accepting()) return this.reply(res, 503, 'not ready: buffers full');
+      const taking = (this.options.ready?.() ?? true) && (this.options.active?.() ?? true);
+      return this.reply(res, 200, taking ? 'ready' : 'standby');
     }
     if (req.method === 'GET' && path === '/metrics') {
       const registry = this.options.metrics.registry;
@@ -149,6 +152,8 @@ export class BridgeHttpServer {
     if (body.trim() === '' || /^\{\s*\}$/.test(body.trim())) return this.reply(res, 204, '');
     if (!(this.options.active?.() ?? true))
       return this.reply(res, 503, 'standby replica: another one holds the lease', { 'retry-after': '1' });
+    if (nestsDeeperThan(body, maxJsonDepth))
+      return this.reply(res, 400, `body nests deeper than ${maxJsonDepth} levels`);
     let json: unknown;
     try {
       json = JSON.parse(body);

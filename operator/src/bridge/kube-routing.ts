@@ -6,6 +6,7 @@ import type { MetricSink } from '../api/metric-sink.ts';
 import type { ShelfFleet } from '../api/shelf-fleet.ts';
 import type { KubeClient, KubeObject } from '../kube/client.ts';
 import { resourcePath, resources } from '../kube/paths.ts';
+import { readReferencedSecret } from '../kube/secret-reference.ts';
 import { Informer } from '../runtime/informer.ts';
 import { OperatorMetrics } from '../runtime/metrics.ts';
 import type { DeviceIdentity } from './devices.ts';
@@ -14,7 +15,6 @@ import { SinkConfigSchema, type SinkConfig } from './sink-config.ts';
 
 type Fleet = ShelfFleet & KubeObject;
 type Sink = MetricSink & KubeObject;
-type Secret = KubeObject & { data?: Record<string, string> };
 
 export interface KubeRoutingOptions {
   client: KubeClient;
@@ -24,6 +24,10 @@ export interface KubeRoutingOptions {
   resyncMs?: number;
   /** Called with the full sink list whenever it changes. */
   onSinks?: (sinks: SinkConfig[]) => void;
+  /** How often the credentials Secrets are read again, so a rotated password takes effect. */
+  secretRefreshMs?: number;
+  /** Called whenever the fleets were rebuilt (a ShelfFleet changed), e.g. to record placements. */
+  onRoutes?: () => void;
 }
 
 /** A MetricSink's name in the bridge: namespace and name, which together are unique. */
@@ -53,6 +57,7 @@ export class KubeRouting implements Router {
   private readonly sinks: Informer<Sink>;
   private readonly router = new StaticRouter([]);
   private sinkKey = '';
+  private refresh: NodeJS.Timeout | undefined;
 
   constructor(options: KubeRoutingOptions) {
     this.options = options;
@@ -86,15 +91,25 @@ export class KubeRouting implements Router {
     this.sinks.start();
     await Promise.all([this.fleets.synced, this.sinks.synced]);
     this.rebuildRoutes();
-    return this.sinkConfigs();
+    const sinks = await this.sinkConfigs();
+    this.sinkKey = JSON.stringify(sinks);
+    // Secrets are read by name (the bridge may not list or watch them): read them again now and then.
+    this.refresh = setInterval(() => this.refreshSinks(), this.options.secretRefreshMs ?? 60_000);
+    this.refresh.unref();
+    return sinks;
   }
 
   async stop(): Promise<void> {
+    clearInterval(this.refresh);
     await Promise.all([this.fleets.stop(), this.sinks.stop()]);
   }
 
   route(device: DeviceIdentity): FleetRoute | undefined {
     return this.router.route(device);
+  }
+
+  routes(): readonly FleetRoute[] {
+    return this.router.routes();
   }
 
   private rebuildRoutes(): void {
@@ -110,10 +125,16 @@ export class KubeRouting implements Router {
       }
     }
     this.router.update(routes);
+    this.options.onRoutes?.();
   }
 
   private rebuild(): void {
     this.rebuildRoutes();
+    this.refreshSinks();
+  }
+
+  /** Reads the sinks (and their Secrets) again; tells onSinks only when something changed. */
+  private refreshSinks(): void {
     void this.sinkConfigs()
       .then((sinks) => {
         const key = JSON.stringify(sinks);
@@ -134,25 +155,25 @@ export class KubeRouting implements Router {
       const ref = spec.credentialsSecretRef;
       if (ref) {
         try {
-          const secret = await this.options.client.get<Secret>(
-            resourcePath(resources.secrets, namespace, ref.name),
+          const values = await readReferencedSecret(
+            this.options.client,
+            namespace,
+            ref.name,
+            'spec.credentialsSecretRef',
+            [ref.usernameKey, ref.passwordKey, ref.tokenKey],
           );
-          const read = (key: string) =>
-            secret.data?.[key] === undefined
-              ? undefined
-              : Buffer.from(secret.data[key], 'base64').toString('utf8');
           for (const [field, key] of [
             ['username', ref.usernameKey],
             ['password', ref.passwordKey],
             ['token', ref.tokenKey],
           ] as const) {
-            const value = read(key);
+            const value = values[key];
             if (value !== undefined) credentials[field] = value;
           }
         } catch (error) {
           this.options.log.warn(
-            { sink: sink.metadata.name, err: error },
-            'credentials Secret not readable; sink left out',
+            { sink: sink.metadata.name, err: String(error) },
+            'credentials Secret not usable; sink left out',
           );
           continue;
         }

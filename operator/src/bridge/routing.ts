@@ -25,6 +25,8 @@ export type FleetRouteInput = z.input<typeof FleetRouteSchema>;
 
 export interface Router {
   route(device: DeviceIdentity): FleetRoute | undefined;
+  /** Every fleet, for the placement history; a router without it records none. */
+  routes?(): readonly FleetRoute[];
 }
 
 /** Whether a fleet selects this device; a device whose name is not known yet is selected by no prefix. */
@@ -41,17 +43,21 @@ export function placementOf(route: FleetRoute, productId: string | undefined): P
 
 /** A fixed table; the longest matching prefix wins. Replaced whole by `update`. */
 export class StaticRouter implements Router {
-  private routes: FleetRoute[] = [];
+  private table: FleetRoute[] = [];
 
   constructor(routes: FleetRoute[]) {
     this.update(routes);
   }
 
   update(routes: FleetRoute[]): void {
-    this.routes = [...routes].sort((a, b) => b.devicePrefix.length - a.devicePrefix.length);
+    this.table = [...routes].sort((a, b) => b.devicePrefix.length - a.devicePrefix.length);
   }
 
   route(device: DeviceIdentity): FleetRoute | undefined {
-    return this.routes.find((r) => selects(r, device));
+    return this.table.find((r) => selects(r, device));
+  }
+
+  routes(): readonly FleetRoute[] {
+    return this.table;
   }
 }

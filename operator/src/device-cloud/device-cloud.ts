@@ -20,9 +20,8 @@ export interface DeviceCloud {
   listPresubscriptions(): Promise<Presubscription[]>;
   updatePresubscriptions(entries: Presubscription[]): Promise<void>;
   listRegisteredDevices(): Promise<RegisteredDevice[]>;
-  /** Resource paths the device is subscribed to. */
-  listSubscriptions(deviceId: string): Promise<string[]>;
-  subscribe(deviceId: string, resourcePath: string): Promise<void>;
+  /** Subscribes (idempotently); false when the cloud has no such device or resource, or the device refused. */
+  subscribe(deviceId: string, resourcePath: string): Promise<boolean>;
   unsubscribe(deviceId: string, resourcePath: string): Promise<void>;
 }
 

@@ -17,7 +17,6 @@ type Callback<T> = (error: unknown, data: T) => void;
 interface SubscriptionsApi {
   addResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
   deleteResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
-  getEndpointSubscriptions(deviceId: string, cb: Callback<unknown>): void;
 }
 const require = createRequire(import.meta.url);
 const mds = require('mbed-cloud-sdk/lib/legacy/_api/mds.js') as {
@@ -72,23 +71,19 @@ export class MbedSdkDeviceCloud implements DeviceCloud {
     }
   }
 
-  async listSubscriptions(deviceId: string): Promise<string[]> {
-    const text = await this.callback<unknown>(
-      (cb) => this.subscriptions.getEndpointSubscriptions(deviceId, cb),
-      [404],
-    );
-    if (typeof text !== 'string') return [];
-    return text
-      .split(/\r?\n/)
-      .map((l) => l.trim())
-      .filter(Boolean)
-      .map((l) => (l.startsWith('/') ? l : `/${l}`));
-  }
-
-  async subscribe(deviceId: string, resourcePath: string): Promise<void> {
-    await this.callback((cb) =>
-      this.subscriptions.addResourceSubscription(deviceId, trimSlash(resourcePath), cb),
-    );
+  async subscribe(deviceId: string, resourcePath: string): Promise<boolean> {
+    // 200 subscribed, 202 accepted (the device's answer follows on the channel);
+    // 412 the resource is not observable (a static product id: the bridge reads it);
+    // 404 no such device or resource, or the device refused.
+    const outcome = await new Promise<boolean>((resolve, reject) => {
+      this.subscriptions.addResourceSubscription(deviceId, trimSlash(resourcePath), (error) => {
+        const status = error ? statusOf(error) : 200;
+        if (!error || status === 412) resolve(true);
+        else if (status === 404) resolve(false);
+        else reject(this.classify(error));
+      });
+    });
+    return outcome;
   }
 
   async unsubscribe(deviceId: string, resourcePath: string): Promise<void> {

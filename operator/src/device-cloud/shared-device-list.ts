@@ -21,7 +21,6 @@ export function withSharedDeviceList(cloud: DeviceCloud, maxAgeMs: number): Devi
     listPresubscriptions: () => cloud.listPresubscriptions(),
     updatePresubscriptions: (entries) => cloud.updatePresubscriptions(entries),
     listRegisteredDevices,
-    listSubscriptions: (id) => cloud.listSubscriptions(id),
     subscribe: (id, path) => cloud.subscribe(id, path),
     unsubscribe: (id, path) => cloud.unsubscribe(id, path),
   };

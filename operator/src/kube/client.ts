@@ -71,13 +71,13 @@ export class KubeClient {
   }
 
   /** Sends a request and resolves with the response stream once the status line arrives. */
-  open(method: string, path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
+  async open(method: string, path: string, options: RequestOptions = {}): Promise<IncomingMessage> {
     const url = new URL(path, this.connection.server);
     for (const [k, v] of Object.entries(options.query ?? {}))
       if (v !== undefined) url.searchParams.set(k, String(v));
     const body = options.body === undefined ? undefined : JSON.stringify(options.body);
     const headers: Record<string, string> = {
-      ...this.connection.headers(),
+      ...(await this.connection.headers()),
       accept: options.accept ?? 'application/json',
       'user-agent': 'shelfpulse-operator',
       ...(body === undefined

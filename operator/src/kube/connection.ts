@@ -1,7 +1,9 @@
 // How to reach the API server: in-cluster (the pod's ServiceAccount token,
 // re-read as the kubelet rotates it) or a kubeconfig file with a token or a
 // client certificate. Built on node:https rather than @kubernetes/client-node,
-// whose generated models cost the process ~90 MB of memory at import.
+// whose generated models cost the process ~90 MB of memory at import; only a
+// kubeconfig with an exec or auth-provider plugin (EKS, GKE, AKS, OIDC), which
+// happens out of the cluster, loads client-node to run the plugin.
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
@@ -14,7 +16,7 @@ export interface KubeConnection {
   server: URL;
   agent: http.Agent;
   /** Authorization headers for the next request. */
-  headers(): Record<string, string>;
+  headers(): Record<string, string> | Promise<Record<string, string>>;
 }
 
 const serviceAccountDir = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -87,11 +89,6 @@ export function fromKubeconfig(path: string): KubeConnection {
   const user = UserSchema.parse(config.users.find((u) => u.name === context.context.user)?.user ?? {});
   const file = (p: string) => readFileSync(isAbsolute(p) ? p : join(dirname(path), p));
   const data = (d: string) => Buffer.from(d, 'base64');
-  if (user.exec || user['auth-provider']) {
-    throw new Error(
-      `${path}: exec and auth-provider credentials are not supported; use a token or a client certificate`,
-    );
-  }
   const server = new URL(cluster.server);
   const tls: https.AgentOptions = {
     keepAlive: true,
@@ -106,8 +103,9 @@ export function fromKubeconfig(path: string): KubeConnection {
   };
   const agent =
     server.protocol === 'https:' ? new https.Agent(tls) : new http.Agent({ keepAlive: true, maxSockets: 64 });
-  let headers: () => Record<string, string> = () => ({});
-  if (user.token) headers = () => ({ authorization: `Bearer ${user.token}` });
+  let headers: KubeConnection['headers'] = () => ({});
+  if (user.exec || user['auth-provider']) headers = pluginHeaders(path);
+  else if (user.token) headers = () => ({ authorization: `Bearer ${user.token}` });
   else if (user.tokenFile) headers = rereadToken(user.tokenFile);
   else if (user.username) {
     const basic = `Basic ${Buffer.from(`${user.username}:${user.password ?? ''}`).toString('base64')}`;
@@ -126,5 +124,26 @@ function rereadToken(path: string): () => Record<string, string> {
       readAt = Date.now();
     }
     return { authorization: `Bearer ${token}` };
+  };
+}
+
+/**
+ * Credentials from an exec or auth-provider plugin, through client-node's
+ * KubeConfig (imported on first use), which runs the plugin and caches its
+ * token until it expires.
+ */
+function pluginHeaders(path: string): () => Promise<Record<string, string>> {
+  let config: Promise<{ applyToHTTPSOptions(o: https.RequestOptions): Promise<void> }> | undefined;
+  return async () => {
+    config ??= import('@kubernetes/client-node').then(({ KubeConfig }) => {
+      const kc = new KubeConfig();
+      kc.loadFromFile(path);
+      return kc;
+    });
+    const options: https.RequestOptions & { headers: Record<string, string> } = { headers: {} };
+    await (await config).applyToHTTPSOptions(options);
+    const authorization = options.headers['Authorization'] ?? options.headers['authorization'];
+    if (!authorization) throw new Error(`${path}: the credential plugin gave no token`);
+    return { authorization };
   };
 }

@@ -9,8 +9,10 @@ import {
   type MetricSinkStatus,
   type SinkReason,
 } from '../api/metric-sink.ts';
+import { manages, notManaged } from '../config.ts';
 import type { OperatorContext } from '../context.ts';
-import { isNotFound, type KubeObject } from '../kube/client.ts';
+import type { KubeObject } from '../kube/client.ts';
+import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
 import { resourcePath, resources } from '../kube/paths.ts';
 import { findCondition, setConditions } from '../runtime/conditions.ts';
 import { errorMessage, type ReconcileResult } from '../runtime/controller.ts';
@@ -21,7 +23,7 @@ type Sink = MetricSink & KubeObject;
 
 export async function reconcileMetricSink(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const sink = ctx.informers.sinks.get(key);
-  if (!sink || sink.metadata.deletionTimestamp) return {};
+  if (!sink || sink.metadata.deletionTimestamp || ctx.leading.aborted) return {};
   const parsed = MetricSinkSpecSchema.safeParse(sink.spec);
   let probe: ProbeResult;
   if (!parsed.success) {
@@ -31,6 +33,8 @@ export async function reconcileMetricSink(ctx: OperatorContext, key: string): Pr
     );
   } else {
     const credentials = await readCredentials(ctx, sink, parsed.data.credentialsSecretRef);
+    // The probe may create databases: only the leader does that.
+    if (ctx.leading.aborted) return {};
     probe =
       'reason' in credentials
         ? credentials
@@ -51,6 +55,7 @@ export async function reconcileMetricSink(ctx: OperatorContext, key: string): Pr
       sink.metadata.generation,
     ),
   };
+  if (ctx.leading.aborted) return {};
   const previous = findCondition(sink.status?.conditions, 'Ready');
   if (previous?.reason !== probe.reason) {
     await ctx.events.record(sink, ready ? 'Normal' : 'Warning', probe.reason, probe.message);
@@ -80,18 +85,27 @@ async function readCredentials(
   ref: NonNullable<MetricSink['spec']['credentialsSecretRef']> | undefined,
 ): Promise<SinkCredentials | ProbeResult> {
   if (!ref) return {};
-  let secret: KubeObject & { data?: Record<string, string> };
+  if (!manages(ctx.config, sink.metadata.namespace))
+    return failed('SecretForbidden', notManaged(sink.metadata.namespace!));
+  let values: Record<string, string>;
   try {
-    secret = await ctx.client.get(resourcePath(resources.secrets, sink.metadata.namespace, ref.name));
+    values = await readReferencedSecret(
+      ctx.client,
+      sink.metadata.namespace!,
+      ref.name,
+      'spec.credentialsSecretRef',
+      [ref.usernameKey, ref.passwordKey, ref.tokenKey],
+    );
   } catch (error) {
-    if (isNotFound(error))
-      return failed('SecretMissing', `Secret ${ref.name} (spec.credentialsSecretRef) does not exist`);
-    return failed('SecretMissing', `cannot read Secret ${ref.name}: ${errorMessage(error)}`);
+    if (!(error instanceof SecretReferenceError))
+      return failed('SecretMissing', `cannot read Secret ${ref.name}: ${errorMessage(error)}`);
+    const reason =
+      error.reason === 'SecretNotAllowed' || error.reason === 'SecretForbidden'
+        ? error.reason
+        : 'SecretMissing';
+    return failed(reason, error.message);
   }
-  const value = (k: string): string | undefined => {
-    const v = secret.data?.[k];
-    return v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
-  };
+  const value = (k: string): string | undefined => values[k];
   const credentials = {
     username: value(ref.usernameKey),
     password: value(ref.passwordKey),

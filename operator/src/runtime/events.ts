@@ -10,11 +10,19 @@ export class EventRecorder {
   private readonly client: KubeClient;
   private readonly component: string;
   private readonly log: Logger;
+  private readonly mayWrite: (namespace: string | undefined) => boolean;
 
-  constructor(client: KubeClient, component: string, log: Logger) {
+  /** `mayWrite`: namespaces the operator may write Events in (others are skipped quietly). */
+  constructor(
+    client: KubeClient,
+    component: string,
+    log: Logger,
+    mayWrite: (namespace: string | undefined) => boolean = () => true,
+  ) {
     this.client = client;
     this.component = component;
     this.log = log;
+    this.mayWrite = mayWrite;
   }
 
   async record(
@@ -24,6 +32,7 @@ export class EventRecorder {
     message: string,
   ): Promise<void> {
     const meta = object.metadata ?? {};
+    if (!this.mayWrite(meta.namespace)) return;
     const dedupe = `${meta.uid}/${type}/${reason}/${message}`;
     const now = Date.now();
     if ((this.recent.get(dedupe) ?? 0) > now - 60_000) return;

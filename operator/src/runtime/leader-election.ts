@@ -4,6 +4,12 @@
 // saw the record change, so clocks need not agree); the leader renews every
 // retryPeriod and steps down if it cannot renew within renewDeadline. Updates
 // carry the resourceVersion, so two candidates can never both win.
+//
+// No two leaders act at once: every attempt (read and write together) is cut
+// off when the renew deadline passes, counted from when the last successful
+// renewal was *sent*. Another candidate counts leaseDuration from when it *saw*
+// that renewal, which is later, so the old leader has stopped for at least
+// leaseDuration - renewDeadline before anyone else can take the lease.
 import type { Logger } from 'pino';
 import { KubeError, isNotFound, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { resourcePath, resources } from '../kube/paths.ts';
@@ -27,6 +33,19 @@ export interface OwnerReference {
   uid: string;
 }
 
+/** The margin rules of client-go: the deadline ends before the lease, a retry fits in the deadline. */
+export function leaderElectionTimingError(
+  o: Pick<LeaderElectionOptions, 'leaseDurationMs' | 'renewDeadlineMs' | 'retryPeriodMs'>,
+): string | undefined {
+  if (o.renewDeadlineMs >= o.leaseDurationMs) return 'renewDeadlineMs must be less than leaseDurationMs';
+  if (o.retryPeriodMs * 1.2 >= o.renewDeadlineMs)
+    return 'retryPeriodMs (with 20% jitter) must be less than renewDeadlineMs';
+  return undefined;
+}
+
+/** Started when leadership is won; `signal` aborts the moment it is lost. */
+export type OnStartedLeading = (signal: AbortSignal) => Promise<void>;
+
 interface LeaseSpec {
   holderIdentity?: string;
   leaseDurationSeconds?: number;
@@ -46,6 +65,8 @@ export class LeaderElector {
   private leading = false;
 
   constructor(client: KubeClient, options: LeaderElectionOptions, log: Logger) {
+    const timing = leaderElectionTimingError(options);
+    if (timing) throw new Error(`leader election: ${timing}`);
     this.client = client;
     this.options = options;
     this.log = log.child({ lease: `${options.namespace}/${options.name}`, identity: options.identity });
@@ -56,31 +77,41 @@ export class LeaderElector {
   }
 
   /**
-   * Campaigns until `signal` aborts: calls onStartedLeading when it wins and
-   * onStoppedLeading when it loses the lease, then campaigns again.
+   * Campaigns until `signal` aborts: calls onStartedLeading when it wins (not
+   * awaited: renewals go on meanwhile; its signal aborts when leadership ends)
+   * and onStoppedLeading when it loses the lease, then campaigns again.
    */
   async run(
     signal: AbortSignal,
-    onStartedLeading: () => Promise<void>,
+    onStartedLeading: OnStartedLeading,
     onStoppedLeading: () => Promise<void>,
   ): Promise<void> {
+    const { retryPeriodMs, renewDeadlineMs } = this.options;
     while (!signal.aborted) {
-      if (!(await this.tryAcquireOrRenew())) {
-        await sleep(this.options.retryPeriodMs * (1 + Math.random() * 0.2), signal);
+      let sentAt = Date.now();
+      if (!(await this.tryAcquireOrRenew(renewDeadlineMs))) {
+        await sleep(retryPeriodMs * (1 + Math.random() * 0.2), signal);
         continue;
       }
+      let renewedAt = sentAt;
+      const leadership = new AbortController();
       this.leading = true;
       this.log.info('became the leader');
-      await onStartedLeading();
-      let lastRenew = Date.now();
+      const started = onStartedLeading(leadership.signal).catch((error: unknown) =>
+        this.log.error({ err: error }, 'starting to lead failed'),
+      );
       while (!signal.aborted) {
-        await sleep(this.options.retryPeriodMs, signal);
-        if (signal.aborted) break;
-        if (await this.tryAcquireOrRenew()) lastRenew = Date.now();
-        else if (Date.now() - lastRenew > this.options.renewDeadlineMs) break;
+        await sleep(Math.max(0, Math.min(retryPeriodMs, renewedAt + renewDeadlineMs - Date.now())), signal);
+        const left = renewedAt + renewDeadlineMs - Date.now();
+        if (signal.aborted || left <= 0) break;
+        sentAt = Date.now();
+        if (await this.tryAcquireOrRenew(left)) renewedAt = sentAt;
       }
       this.leading = false;
+      leadership.abort();
+      if (!signal.aborted) this.log.warn({ renewDeadlineMs }, 'could not renew the lease in time; stopping');
       await onStoppedLeading();
+      await started;
       if (signal.aborted) await this.release();
       else this.log.warn('lost the lease; campaigning again');
     }
@@ -90,17 +121,20 @@ export class LeaderElector {
     return resourcePath(resources.leases, this.options.namespace, name);
   }
 
-  private async tryAcquireOrRenew(): Promise<boolean> {
+  /** One read and one write, both abandoned when `timeoutMs` has passed. */
+  private async tryAcquireOrRenew(timeoutMs: number): Promise<boolean> {
     const now = new Date();
+    const signal = AbortSignal.timeout(timeoutMs);
     const { identity, leaseDurationMs } = this.options;
-    const leaseDurationSeconds = Math.max(1, Math.round(leaseDurationMs / 1000));
+    // Rounded up: others wait at least as long as this leader's own renew deadline assumes.
+    const leaseDurationSeconds = Math.max(1, Math.ceil(leaseDurationMs / 1000));
     try {
       let lease: Lease;
       try {
-        lease = await this.client.get<Lease>(this.path(this.options.name));
+        lease = await this.client.request<Lease>('GET', this.path(this.options.name), { signal });
       } catch (error) {
         if (!isNotFound(error)) throw error;
-        await this.client.create(this.path(), {
+        const body = {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
           metadata: {
@@ -115,7 +149,8 @@ export class LeaderElector {
             renewTime: microTime(now),
             leaseTransitions: 0,
           },
-        });
+        };
+        await this.client.request('POST', this.path(), { body, signal });
         return true;
       }
       const spec = lease.spec ?? {};
@@ -135,6 +170,7 @@ export class LeaderElector {
       // PUT with the resourceVersion we read: a concurrent winner makes this a 409.
       await this.client.request('PUT', this.path(this.options.name), {
         body: { ...lease, metadata: this.withOwner(lease.metadata), spec: next },
+        signal,
       });
       return true;
     } catch (error) {
@@ -157,14 +193,16 @@ export class LeaderElector {
 
   /** Gives the lease up on a clean shutdown, so another replica takes over at once. */
   private async release(): Promise<void> {
+    const signal = AbortSignal.timeout(this.options.renewDeadlineMs);
     try {
-      const lease = await this.client.get<Lease>(this.path(this.options.name));
+      const lease = await this.client.request<Lease>('GET', this.path(this.options.name), { signal });
       if (lease.spec?.holderIdentity !== this.options.identity) return;
       await this.client.request('PUT', this.path(this.options.name), {
         body: {
           ...lease,
           spec: { ...lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime() },
         },
+        signal,
       });
       this.log.info('released the lease');
     } catch (error) {

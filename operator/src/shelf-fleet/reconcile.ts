@@ -3,9 +3,12 @@
 import { isDeepStrictEqual } from 'node:util';
 import { apiVersion } from '../api/group.ts';
 import { ShelfFleetSpecSchema, type ShelfFleet, type ShelfFleetStatus } from '../api/shelf-fleet.ts';
+import { manages, notManaged } from '../config.ts';
 import type { OperatorContext } from '../context.ts';
 import { DeviceCloudError, type DeviceCloud } from '../device-cloud/device-cloud.ts';
 import { isForbidden, isNotFound, type KubeObject } from '../kube/client.ts';
+import { endpointAllowed, sameEndpoint } from '../device-cloud/endpoints.ts';
+import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
 import { resourcePath, resources } from '../kube/paths.ts';
 import { findCondition, setConditions } from '../runtime/conditions.ts';
 import { ReconcileError, errorMessage, type ReconcileResult } from '../runtime/controller.ts';
@@ -40,7 +43,7 @@ type Fleet = ShelfFleet & KubeObject;
 
 export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const cached = ctx.informers.fleets.get(key);
-  if (!cached) return {};
+  if (!cached || ctx.leading.aborted) return {};
   const [namespace, name] = key.split('/') as [string, string];
   const log = ctx.log.child({ fleet: key });
 
@@ -84,9 +87,14 @@ export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Pr
   } catch (error) {
     // e.g. a missing permission: say so in the status and retry with backoff.
     const reason = isForbidden(error) ? 'Forbidden' : 'WorkloadError';
-    observation.simulatorError = { reason, message: `simulator workload: ${errorMessage(error)}` };
+    const hint = isForbidden(error)
+      ? ` (the operator writes workloads only in its managed namespaces: an administrator adds ${namespace} to the chart value operator.managedNamespaces)`
+      : '';
+    observation.simulatorError = { reason, message: `simulator workload: ${errorMessage(error)}${hint}` };
     failure = new ReconcileError(reason, errorMessage(error), { cause: error });
   }
+  // Leadership may have ended during the workload step: the new leader takes it from here.
+  if (ctx.leading.aborted) return {};
   try {
     const cloud = await deviceCloudOf(ctx, fleet);
     const devices = fleetDevices(fleet);
@@ -94,8 +102,9 @@ export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Pr
     await ctx.presubscriptionLock.run(cloud.url, async () => {
       const current = await cloud.api.listPresubscriptions();
       const merged = mergePresubscriptions(current, [entry]);
-      if (merged) await cloud.api.updatePresubscriptions(merged);
+      if (merged && !ctx.leading.aborted) await cloud.api.updatePresubscriptions(merged);
     });
+    if (ctx.leading.aborted) return {};
     const counts = await subscribeRegisteredDevices(cloud.api, devices);
     observation.subscriptions = { ok: true, ...counts, pattern: describeEntry(entry) };
   } catch (error) {
@@ -129,6 +138,7 @@ export async function reconcileShelfFleet(ctx: OperatorContext, key: string): Pr
       fleet.metadata.generation,
     ),
   };
+  if (ctx.leading.aborted) return {};
   await recordTransitions(ctx, fleet, status);
   await writeStatus(ctx, cached, status);
   if (failure) throw failure;
@@ -145,6 +155,10 @@ async function reconcileWorkload(
   const name = workloadName(fleet.metadata.name!);
   const stsPath = resourcePath(resources.statefulSets, namespace, name);
   const cmPath = resourcePath(resources.configMaps, namespace, name);
+  if (fleet.spec.simulator && !manages(ctx.config, namespace)) {
+    observation.simulatorError = { reason: 'NamespaceNotManaged', message: notManaged(namespace) };
+    return;
+  }
   if (!fleet.spec.simulator) {
     // The simulator block was removed: its workload goes too.
     for (const path of [stsPath, cmPath]) {
@@ -234,35 +248,56 @@ function describeEntry(entry: ReturnType<typeof fleetPresubscription>): string {
     .join(', ');
 }
 
+/**
+ * The device cloud of a fleet and the key to use there. The operator's own key
+ * goes only to the operator's own device cloud: a fleet that names another
+ * endpoint brings its key in a Secret that opted in, and the endpoint must be
+ * one the administrator allows.
+ */
 async function deviceCloudOf(ctx: OperatorContext, fleet: Fleet): Promise<{ url: string; api: DeviceCloud }> {
-  const url = fleet.spec.deviceCloud?.apiUrl ?? ctx.config.deviceCloudUrl;
+  const own = ctx.config.deviceCloudUrl;
+  const url = fleet.spec.deviceCloud?.apiUrl ?? own;
   if (!url) {
     throw new ReconcileError(
       'NoDeviceCloud',
       'no device cloud is configured: set spec.deviceCloud.apiUrl or the operator setting SHELFPULSE_DEVICE_CLOUD_URL',
     );
   }
+  const isOwn = own !== undefined && sameEndpoint(url, own);
+  if (!isOwn && !endpointAllowed(url, ctx.config.deviceCloudAllowedUrls)) {
+    throw new ReconcileError(
+      'DeviceCloudNotAllowed',
+      `spec.deviceCloud.apiUrl ${url} is not a device cloud this installation allows (${ctx.config.deviceCloudAllowedUrls.join(', ')}): an administrator adds it to SHELFPULSE_DEVICE_CLOUD_ALLOWED_URLS (chart value deviceCloud.allowedApiUrls)`,
+    );
+  }
   const ref = fleet.spec.deviceCloud?.apiKeySecretRef;
-  let apiKey = ctx.config.deviceCloudApiKey;
+  let apiKey: string | undefined;
+  if (ref && !manages(ctx.config, fleet.metadata.namespace)) {
+    throw new ReconcileError('SecretForbidden', notManaged(fleet.metadata.namespace!));
+  }
   if (ref) {
-    let secret: KubeObject & { data?: Record<string, string> };
+    let values: Record<string, string>;
     try {
-      secret = await ctx.client.get(resourcePath(resources.secrets, fleet.metadata.namespace, ref.name));
-    } catch (error) {
-      if (isNotFound(error)) {
-        throw new ReconcileError(
-          'ApiKeySecretMissing',
-          `Secret ${ref.name} (spec.deviceCloud.apiKeySecretRef) does not exist`,
-        );
-      }
-      throw new ReconcileError(
-        'ApiKeySecretUnreadable',
-        `cannot read Secret ${ref.name}: ${errorMessage(error)}`,
+      values = await readReferencedSecret(
+        ctx.client,
+        fleet.metadata.namespace!,
+        ref.name,
+        'spec.deviceCloud.apiKeySecretRef',
+        [ref.key],
       );
+    } catch (error) {
+      if (error instanceof SecretReferenceError) throw new ReconcileError(error.reason, error.message);
+      throw error;
     }
-    const value = secret.data?.[ref.key];
-    if (!value) throw new ReconcileError('ApiKeySecretMissing', `Secret ${ref.name} has no key ${ref.key}`);
-    apiKey = Buffer.from(value, 'base64').toString('utf8').trim();
+    apiKey = values[ref.key]?.trim();
+    if (!apiKey) throw new ReconcileError('SecretKeyMissing', `Secret ${ref.name} has no key ${ref.key}`);
+  } else if (isOwn) {
+    apiKey = await ctx.ownApiKey();
+  } else {
+    throw new ReconcileError(
+      'ApiKeySecretRequired',
+      `spec.deviceCloud.apiUrl ${url} is not the operator's device cloud, and the operator's API key goes nowhere else: set spec.deviceCloud.apiKeySecretRef to a Secret with a key for ${url}`,
+    );
   }
   if (!apiKey) {
     throw new ReconcileError(
@@ -302,6 +337,7 @@ async function finalize(ctx: OperatorContext, fleet: Fleet): Promise<void> {
         `device-cloud subscriptions not removed: ${errorMessage(error)}`,
       );
     }
+    if (ctx.leading.aborted) return;
     if (cloud) {
       const devices = fleetDevices(typed);
       const entry = fleetPresubscription(devices);

@@ -52,7 +52,13 @@ export interface SubscriptionCounts {
   subscribed: number;
 }
 
-/** Makes sure every registered device of the fleet is subscribed to the shelf resources. */
+/**
+ * Subscribes every registered device of the fleet to the shelf resources. The
+ * subscription listing is not trusted: a pre-subscription subscribes a device
+ * only at its next registration or update, so a device registered before the
+ * fleet's rule existed is listed by some clouds before it is observed. A
+ * subscription PUT is idempotent, so each device is subscribed explicitly.
+ */
 export async function subscribeRegisteredDevices(
   cloud: DeviceCloud,
   devices: FleetDevices,
@@ -60,18 +66,17 @@ export async function subscribeRegisteredDevices(
   const registered = (await cloud.listRegisteredDevices()).filter((d) => belongsToFleet(d, devices));
   let subscribed = 0;
   for (const device of registered) {
-    const have = new Set(await cloud.listSubscriptions(device.id));
-    for (const path of shelfResourcePaths) if (!have.has(path)) await cloud.subscribe(device.id, path);
-    subscribed++;
+    let all = true;
+    for (const path of shelfResourcePaths) if (!(await cloud.subscribe(device.id, path))) all = false;
+    if (all) subscribed++;
   }
   return { registered: registered.length, subscribed };
 }
 
-/** Removes the subscriptions of the fleet's registered devices. */
+/** Removes the subscriptions of the fleet's registered devices (a DELETE of none is harmless). */
 export async function unsubscribeRegisteredDevices(cloud: DeviceCloud, devices: FleetDevices): Promise<void> {
   const registered = (await cloud.listRegisteredDevices()).filter((d) => belongsToFleet(d, devices));
   for (const device of registered) {
-    const have = new Set(await cloud.listSubscriptions(device.id));
-    for (const path of shelfResourcePaths) if (have.has(path)) await cloud.unsubscribe(device.id, path);
+    for (const path of shelfResourcePaths) await cloud.unsubscribe(device.id, path);
   }
 }

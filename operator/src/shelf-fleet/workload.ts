@@ -11,6 +11,8 @@ export const fieldManager = 'shelfpulse-operator';
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const fleetLabel = 'shelfpulse.io/fleet';
 export const configFileName = 'config.json';
+/** shelf-sim's /healthz, /readyz and /metrics (Prometheus). */
+export const statusPort = 9464;
 export const configMountPath = '/etc/shelf-sim';
 /** The simulator reads its replica index from here (the StatefulSet pod ordinal). */
 export const replicaIndexEnv = 'SHELF_SIM_REPLICA_INDEX';
@@ -159,10 +161,16 @@ export function desiredStatefulSet(
               image: simulator.image ?? settings.image,
               command: [
                 'node',
-                'simulator/bin/shelf-sim.ts',
+                'simulator/bin/shelf-sim.js',
                 '--config',
                 `${configMountPath}/${configFileName}`,
+                '--http',
+                `0.0.0.0:${statusPort}`,
               ],
+              ports: [{ name: 'metrics', containerPort: statusPort }],
+              // Ready once every shelf of the pod is registered with the device cloud.
+              readinessProbe: { httpGet: { path: '/readyz', port: 'metrics' }, periodSeconds: 5 },
+              livenessProbe: { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 20 },
               env: [
                 {
                   name: replicaIndexEnv,

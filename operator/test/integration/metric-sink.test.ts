@@ -1,7 +1,7 @@
 // The MetricSink controller against a real influxd with authentication on:
 // it creates the database and retention policy, reports Unauthorized,
 // DatabaseMissing and Unreachable with reasons a person can act on, reacts to
-// a change of the credentials Secret, and leaves the bridge's counters alone.
+// a change of the credentials Secret (at its next check), and leaves the bridge's counters alone.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
@@ -16,6 +16,7 @@ import { fromKubeconfig } from '../../src/kube/connection.ts';
 import { resourcePath, resources } from '../../src/kube/paths.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
 
 const env = inject('testenv');
 type Sink = MetricSink & KubeObject;
@@ -53,7 +54,7 @@ describe('MetricSink', () => {
     client.create(resourcePath(resources.secrets, namespace), {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name },
+      metadata: { name, labels: { [allowReferenceLabel]: 'true' } },
       stringData: data,
     });
   const sink = (name: string, spec: Record<string, unknown>) =>
@@ -70,7 +71,8 @@ describe('MetricSink', () => {
     await influxQuery(`GRANT WRITE ON existing TO ${writer.username}`);
     await secret('influx-admin', admin);
     await secret('influx-writer', writer);
-    // Long periodic checks: a recovery within seconds comes from the Secret watch.
+    // Long periodic checks for healthy sinks; a failing one is checked again every 10 s, and
+    // reads its Secret anew each time (Secrets are not watched: that would need list on Secrets).
     operator = await startOperator(testOperatorConfig(namespace, { sinkCheckMs: 60_000 }), {
       processMetrics: false,
     });
@@ -94,7 +96,7 @@ describe('MetricSink', () => {
     expect(await influxQuery('SHOW RETENTION POLICIES ON shelfpulse')).toMatch(/"week","168h0m0s"/);
   });
 
-  it('reports Unauthorized for a wrong password and turns Ready as soon as the Secret is fixed', async () => {
+  it('reports Unauthorized for a wrong password and turns Ready at the next check once the Secret is fixed', async () => {
     await secret('influx-typo', { username: 'admin', password: 'wrong' });
     await sink('typo', {
       url: influxd.url,
@@ -107,7 +109,7 @@ describe('MetricSink', () => {
     await client.mergePatch(resourcePath(resources.secrets, namespace, 'influx-typo'), {
       stringData: { password: admin.password },
     });
-    await ready('typo', 'True', 'Ready', 5000);
+    await ready('typo', 'True', 'Ready', 15_000);
   });
 
   it('reports DatabaseMissing when the user may not create the database, and Ready where it may write', async () => {

@@ -90,6 +90,8 @@ describe('the operator under the chart RBAC', () => {
       KUBECONFIG: kubeconfig,
       SHELFPULSE_NAMESPACE: namespace,
       SHELFPULSE_WATCH_NAMESPACE: namespace,
+      // As the chart sets it: the release namespace is the one managed by default.
+      SHELFPULSE_MANAGED_NAMESPACES: namespace,
       SHELFPULSE_LEASE_NAME: serviceAccount,
       SHELFPULSE_POD_NAME: 'rbac-operator-0',
       SHELFPULSE_SINK_CHECK_MS: '2000',
@@ -102,7 +104,9 @@ describe('the operator under the chart RBAC', () => {
         env.kube.kubeconfig,
         'delete',
         'clusterrole,clusterrolebinding',
+        '--ignore-not-found',
         `${release}-shelfpulse-operator`,
+        `${release}-shelfpulse-operator-managed`,
       ).catch(() => '');
   });
 
@@ -138,7 +142,8 @@ describe('the operator under the chart RBAC', () => {
   });
 
   it('without "patch statefulsets" says so in the fleet status and keeps serving sinks, without crashing', async () => {
-    const rolePath = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${release}-shelfpulse-operator`;
+    // Workload writes are granted per managed namespace (here the release namespace, the default).
+    const rolePath = `/apis/rbac.authorization.k8s.io/v1/clusterroles/${release}-shelfpulse-operator-managed`;
     const role = await client.get<KubeObject & { rules: Rule[] }>(rolePath);
     role.rules = role.rules.map((r) =>
       r.resources.includes('statefulsets') ? { ...r, verbs: r.verbs.filter((v) => v !== 'patch') } : r,

@@ -14,6 +14,7 @@ import { installCrds } from '../../src/crd/install.ts';
 import { isNotFound, KubeClient, type KubeObject } from '../../src/kube/client.ts';
 import { fromKubeconfig } from '../../src/kube/connection.ts';
 import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { skipCloudCleanupAnnotation } from '../../src/shelf-fleet/deletion.ts';
 import { createNamespace, eventually, testOperatorConfig } from './support.ts';
@@ -93,7 +94,7 @@ describe('deleting a ShelfFleet while the device cloud is down', () => {
     await client.create(resourcePath(resources.secrets, namespace), {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'device-cloud' },
+      metadata: { name: 'device-cloud', labels: { [allowReferenceLabel]: 'true' } },
       stringData: { apiKey },
     });
     cloud = await startCloud();

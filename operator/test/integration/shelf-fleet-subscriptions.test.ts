@@ -17,6 +17,7 @@ import { fromKubeconfig } from '../../src/kube/connection.ts';
 import { resourcePath, resources } from '../../src/kube/paths.ts';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
 
 const env = inject('testenv');
 const apiKey = 'operator-subscriptions-key-1';
@@ -42,14 +43,17 @@ describe('ShelfFleet device-cloud subscriptions', () => {
     client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
     await installCrds(client);
     namespace = await createNamespace(kc, 'fleet-subs');
-    cloud = await startDeviceCloud({ apiKeys: [apiKey], logLevel: 'silent' }, { logger: silent });
+    cloud = await startDeviceCloud(
+      { apiKeys: [apiKey], longPoll: { timeoutMs: 300 }, logLevel: 'silent' },
+      { logger: silent },
+    );
     sdk = new ConnectApi({ apiKey, host: cloud.url, autostartNotifications: false, skipCleanup: true });
     // Someone else's pre-subscription under the same account: the operator must keep it.
     await sdk.updatePresubscriptions([foreignEntry]);
     await client.create(resourcePath(resources.secrets, namespace), {
       apiVersion: 'v1',
       kind: 'Secret',
-      metadata: { name: 'device-cloud' },
+      metadata: { name: 'device-cloud', labels: { [allowReferenceLabel]: 'true' } },
       stringData: { apiKey },
     });
     operator = await startOperator(
@@ -63,6 +67,8 @@ describe('ShelfFleet device-cloud subscriptions', () => {
     await cloud?.close();
   });
 
+  const pull = () =>
+    fetch(`${cloud.url}/v2/notification/pull`, { headers: { authorization: `Bearer ${apiKey}` } });
   const deviceCloud = () => ({ apiUrl: cloud.url, apiKeySecretRef: { name: 'device-cloud', key: 'apiKey' } });
 
   it('adds a pre-subscription for a simulated fleet beside the entries it does not own', async () => {
@@ -126,7 +132,10 @@ describe('ShelfFleet device-cloud subscriptions', () => {
     });
     const runner = new ShelfSimRunner(config, { bindAddress: '127.0.0.1', log: silent });
     runners.push(runner);
+    // The shelf registers before the fleet's pre-subscription exists, so only an
+    // explicit subscription gets it observed before its next registration update.
     await runner.start();
+    expect((await pull()).status).toBe(204); // opens the key's notification channel
     await client.create(resourcePath(resources.shelfFleets, namespace), {
       apiVersion,
       kind: 'ShelfFleet',
@@ -142,6 +151,16 @@ describe('ShelfFleet device-cloud subscriptions', () => {
       return f.status?.subscribedDevices === 1 ? f : undefined;
     });
     expect(fleet.status).toMatchObject({ registeredDevices: 1, replicas: 0 });
+    // Observed now: the device's count reaches the channel (the first answer to an observation is delivered).
+    const shelf = (await sdk.listConnectedDevices()).data.find((d) => d.alias === `real-${namespace}-0`)!;
+    await eventually('the shelf count delivered', async () => {
+      const res = await pull();
+      const message =
+        res.status === 200 ? ((await res.json()) as { notifications?: { ep: string; path: string }[] }) : {};
+      return (
+        message.notifications?.some((n) => n.ep === shelf.id && n.path === '/10341/0/26342') || undefined
+      );
+    });
     expect(condition(fleet, 'SimulatorAvailable')).toMatchObject({ status: 'True', reason: 'NoSimulator' });
     await expect(
       client.get(resourcePath(resources.statefulSets, namespace, 'store-shelves-sim')),

@@ -29,6 +29,7 @@ type StatefulSet = KubeObject & {
         containers: Array<{
           image: string;
           command: string[];
+          readinessProbe?: { httpGet?: unknown };
           env: Array<{ name: string; valueFrom?: unknown }>;
           securityContext: Record<string, unknown>;
         }>;
@@ -96,10 +97,13 @@ describe('ShelfFleet workload', () => {
     expect(container.image).toBe('example.test/shelf-sim:1');
     expect(container.command).toEqual([
       'node',
-      'simulator/bin/shelf-sim.ts',
+      'simulator/bin/shelf-sim.js',
       '--config',
       '/etc/shelf-sim/config.json',
+      '--http',
+      '0.0.0.0:9464',
     ]);
+    expect(container.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
     expect(container.env).toContainEqual({
       name: 'SHELF_SIM_REPLICA_INDEX',
       valueFrom: {

@@ -18,7 +18,6 @@ function countingCloud(result: () => Promise<RegisteredDevice[]>): {
       },
       listPresubscriptions: unused,
       updatePresubscriptions: unused,
-      listSubscriptions: unused,
       subscribe: unused,
       unsubscribe: unused,
     },

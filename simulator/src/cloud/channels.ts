@@ -1,8 +1,12 @@
 // One notification channel per API key, as in the real service: long poll or
-// webhook, never both. Events for a key without a channel are dropped (counted).
+// webhook, never both. Events for a key without a channel are dropped (counted),
+// except async responses: the key asked for them, and the service keeps them for
+// the channel the key opens next (a client that sends a request and then starts
+// its first long poll must get the answer).
 import type { Logger } from 'pino';
 import { ApiError } from './api-error.ts';
 import type { DeviceCloudConfig } from './config.ts';
+import { EventQueue } from './event-queue.ts';
 import { LongPollChannel } from './long-poll-channel.ts';
 import type { Metrics } from './metrics.ts';
 import type { ChannelEvent } from './notification-message.ts';
@@ -12,6 +16,8 @@ export type Channel = LongPollChannel | WebhookChannel;
 
 export class Channels {
   private readonly byKey = new Map<string, Channel>();
+  /** Async responses for keys without a channel, bounded like a channel's queue. */
+  private readonly held = new Map<string, EventQueue>();
   private readonly config: DeviceCloudConfig;
   private readonly metrics: Metrics;
   private readonly log: Logger;
@@ -44,6 +50,7 @@ export class Channels {
       onPollOpen: (open) => (open ? this.metrics.longPollsOpen.inc() : this.metrics.longPollsOpen.dec()),
     });
     this.byKey.set(key, channel);
+    this.releaseHeld(key, channel);
     return channel;
   }
 
@@ -70,6 +77,13 @@ export class Channels {
       },
     });
     this.byKey.set(key, channel);
+    this.releaseHeld(key, channel);
+  }
+
+  private releaseHeld(key: string, channel: Channel): void {
+    const held = this.held.get(key);
+    this.held.delete(key);
+    for (const event of held?.take(held.length) ?? []) channel.push(event);
   }
 
   /** Deletes the key's channel of the given type; false when there is none. */
@@ -83,6 +97,18 @@ export class Channels {
 
   publish(key: string, event: ChannelEvent): void {
     const channel = this.byKey.get(key);
+    if (!channel && event.kind === 'async-responses') {
+      this.metrics.events.inc({ kind: event.kind });
+      let held = this.held.get(key);
+      if (!held) {
+        held = new EventQueue(this.config.channel.queueSize, () =>
+          this.metrics.eventsDropped.inc({ reason: 'queue_full' }),
+        );
+        this.held.set(key, held);
+      }
+      held.push(event);
+      return;
+    }
     if (!channel) {
       this.metrics.eventsDropped.inc({ reason: 'no_channel' });
       return;
@@ -112,6 +138,7 @@ export class Channels {
   closeAll(): void {
     for (const channel of this.byKey.values()) channel.delete();
     this.byKey.clear();
+    this.held.clear();
   }
 }
 

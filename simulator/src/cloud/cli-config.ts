@@ -7,7 +7,7 @@ import { ConfigError, parseDeviceCloudConfig, type DeviceCloudConfig } from './c
 export const usage = `Usage: device-cloud [options]
 
 Local emulator of the Izuma/Pelion Device Management Connect API (HTTP) with an
-LwM2M 1.0 server (CoAP/UDP) for devices.
+LwM2M 1.0/1.1 server (CoAP/UDP) for devices.
 
 Options:
   --config FILE       JSON file with the configuration (see simulator/README.md)

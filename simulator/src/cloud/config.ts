@@ -106,6 +106,15 @@ export const DeviceCloudConfigSchema = z
           .max(600_000)
           .default(30_000)
           .describe('A device that does not answer in time gives async status 504.'),
+        subscribeAnswerMs: z
+          .int()
+          .min(0)
+          .max(600_000)
+          .default(2_000)
+          .describe(
+            'How long PUT /v2/subscriptions/{id}/{path} waits for the device to accept or refuse the observation; ' +
+              'later answers arrive as an async response of the 202 answer.',
+          ),
         maxDevices: z
           .int()
           .min(1)

@@ -1,6 +1,7 @@
 // What happens between devices and applications: lifecycle events go to every
 // channel, observations follow the subscriptions, notifications and device
 // request results go to the channel of the API key that asked for them.
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ApiError } from './api-error.ts';
 import type { Channels } from './channels.ts';
@@ -8,6 +9,7 @@ import type { Device, DeviceRegistry } from './device-registry.ts';
 import {
   DeviceTimeoutError,
   type DeviceLink,
+  type ObserveEnd,
   type DeviceRequest,
   type DeviceResponse,
 } from './device-link.ts';
@@ -39,8 +41,24 @@ export function asyncStatus(code: string): number {
   return 502;
 }
 
+/** One observation of a device resource, shared by every key subscribed to it. */
+interface Observation {
+  cancel: (tellDevice: boolean) => void;
+  /** The device accepted it (its first value arrived). */
+  established: boolean;
+  /** Manual subscriptions waiting for the device's answer. */
+  waiting: Waiter[];
+}
+
+/** A manual subscription waiting for the device: answered in the HTTP reply while `answer` is set, else on the channel. */
+interface Waiter {
+  key: string;
+  asyncId: string;
+  answer?: ((response: AsyncResponse) => void) | undefined;
+}
+
 export class ConnectService {
-  private readonly observations = new Map<string, Map<string, (tellDevice: boolean) => void>>();
+  private readonly observations = new Map<string, Map<string, Observation>>();
   private readonly pending = new Map<string, number>();
   private readonly registry: DeviceRegistry;
   private readonly subscriptions: Subscriptions;
@@ -84,12 +102,14 @@ export class ConnectService {
     // gone and, as in the real service, so are the manual subscriptions.
     this.stopObservations(device.id, false);
     this.subscriptions.dropDevice(device.id);
+    this.subscriptions.applyPre(device, this.apiKeys);
     this.refreshGauge();
     this.channels.publishAll({ kind: 'registrations', entry: endpointData(device) });
     this.syncObservations(device);
   }
 
   private onUpdated(device: Device): void {
+    this.subscriptions.applyPre(device, this.apiKeys);
     this.channels.publishAll({ kind: 'reg-updates', entry: endpointData(device) });
     this.syncObservations(device);
   }
@@ -103,42 +123,102 @@ export class ConnectService {
     this.channels.publishAll({ kind, entry: device.id });
   }
 
+  /**
+   * A manual subscription (PUT /v2/subscriptions/{id}/{path}). The device is
+   * asked to observe the resource unless it already does. Its answer, when it
+   * comes within `waitMs`, is the HTTP answer (200, or the device's refusal as
+   * an error); later, it follows on the key's channel as the async response of
+   * the returned id (the HTTP answer was then 202 with that id), as the service
+   * reports subscriptions it could not confirm at once.
+   */
+  async subscribe(key: string, device: Device, path: string, waitMs: number): Promise<AsyncResponse> {
+    this.subscriptions.addManual(key, device.id, path);
+    const asyncId = `${Date.now()}-${randomBytes(6).toString('hex')}`;
+    if (this.observations.get(device.id)?.get(path)?.established) return { id: asyncId, status: 200 };
+    this.syncObservations(device);
+    const observation = this.observations.get(device.id)?.get(path);
+    if (!observation) return { id: asyncId, status: 200 };
+    const waiter: Waiter = { key, asyncId };
+    observation.waiting.push(waiter);
+    if (waitMs <= 0) return { id: asyncId, status: 202 };
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        waiter.answer = undefined;
+        resolve({ id: asyncId, status: 202 });
+      }, waitMs);
+      waiter.answer = (response) => {
+        clearTimeout(timer);
+        resolve(response);
+      };
+    });
+  }
+
+  private answer(waiters: Waiter[], response: Omit<AsyncResponse, 'id'>): void {
+    for (const waiter of waiters) {
+      const entry = { id: waiter.asyncId, ...response };
+      if (waiter.answer) waiter.answer(entry);
+      else this.channels.publish(waiter.key, { kind: 'async-responses', entry });
+    }
+  }
+
   /** Observes exactly the paths some API key is subscribed to. */
   syncObservations(device: Device): void {
     if (device.state !== 'registered') return;
     const wanted = this.subscriptions.wantedPaths(device, this.apiKeys);
     let current = this.observations.get(device.id);
     if (!current) this.observations.set(device.id, (current = new Map()));
-    for (const [path, cancel] of current) {
+    for (const [path, observation] of current) {
       if (!wanted.has(path)) {
-        cancel(true);
+        observation.cancel(true);
         current.delete(path);
       }
     }
     for (const path of wanted) {
       if (current.has(path)) continue;
       const observations = current;
-      const cancel = this.link.observe(
+      const observation: Observation = { cancel: () => undefined, established: false, waiting: [] };
+      observation.cancel = this.link.observe(
         device,
         path,
-        (value) => this.onValue(device, path, value),
-        (reason) => {
-          if (observations.get(path) === cancel) observations.delete(path);
-          this.log.info({ id: device.id, path, reason }, 'observation ended');
+        (value) => this.onValue(device, path, value, observation),
+        (end) => {
+          if (observations.get(path) === observation) observations.delete(path);
+          this.onObservationEnd(device, path, observation, end);
         },
       );
-      current.set(path, cancel);
+      current.set(path, observation);
     }
   }
 
+  private onObservationEnd(device: Device, path: string, observation: Observation, end: ObserveEnd): void {
+    this.log.info({ id: device.id, path, reason: end.reason }, 'observation ended');
+    // A device that refuses (4.xx) does not have the resource observable: the
+    // subscription ends, and whoever asked for it is told with the device's status.
+    if (end.code?.startsWith('4.')) this.subscriptions.refused(device.id, path, this.apiKeys);
+    const status = end.code ? asyncStatus(end.code) : end.reason === 'timeout' ? 504 : 502;
+    const error = end.code
+      ? `device answered ${end.code}`
+      : end.reason === 'timeout'
+        ? 'TIMEOUT'
+        : end.reason;
+    this.answer(observation.waiting.splice(0), { status, error });
+  }
+
   private stopObservations(deviceId: string, tellDevice: boolean): void {
-    for (const cancel of this.observations.get(deviceId)?.values() ?? []) cancel(tellDevice);
+    for (const observation of this.observations.get(deviceId)?.values() ?? []) observation.cancel(tellDevice);
     this.observations.delete(deviceId);
   }
 
-  private onValue(device: Device, path: string, value: DeviceResponse): void {
+  private onValue(device: Device, path: string, value: DeviceResponse, observation: Observation): void {
     const current = this.registry.getRegistered(device.id);
     if (current !== device) return;
+    observation.established = true;
+    this.answer(observation.waiting.splice(0), {
+      status: 200,
+      payload: value.payload.toString('base64'),
+      ct: value.contentType,
+      'max-age': value.maxAge ?? 60,
+    });
     for (const key of this.apiKeys) {
       if (!this.subscriptions.isSubscribed(key, device, path)) continue;
       this.channels.publish(key, {

@@ -22,6 +22,12 @@ export interface DeviceRequest {
   payload?: Buffer | undefined;
 }
 
+/** Why an observation ended: the device's CoAP code when it answered with an error. */
+export interface ObserveEnd {
+  reason: string;
+  code?: string | undefined;
+}
+
 export class DeviceTimeoutError extends Error {
   override name = 'DeviceTimeoutError';
 }
@@ -95,15 +101,15 @@ export class DeviceLink {
     device: Device,
     path: string,
     onValue: (value: DeviceResponse) => void,
-    onEnd: (reason: string) => void,
+    onEnd: (end: ObserveEnd) => void,
   ): (tellDevice: boolean) => void {
     let stream: ObserveReadStream | undefined;
     let cancelled = false;
-    const end = (reason: string): void => {
+    const end = (reason: string, code?: string): void => {
       if (cancelled) return;
       cancelled = true;
       stream?.close(false);
-      onEnd(reason);
+      onEnd({ reason, code });
     };
     const outgoing = request({
       host: device.address.host,
@@ -126,7 +132,7 @@ export class DeviceLink {
         return;
       }
       if (!res.code.startsWith('2.')) {
-        end(`device answered ${res.code}`);
+        end(`device answered ${res.code}`, res.code);
         return;
       }
       stream = res;
@@ -135,7 +141,7 @@ export class DeviceLink {
         if (cancelled) return;
         // A notification with an error code ends the observation (RFC 7641, section 3.2).
         if (res.code.startsWith('2.')) onValue(toResponse(res, chunk));
-        else end(`device answered ${res.code}`);
+        else end(`device answered ${res.code}`, res.code);
       });
       res.on('error', () => end('error'));
     });

@@ -1,4 +1,4 @@
-// The LwM2M 1.0 registration interface over CoAP/UDP (register, update,
+// The LwM2M 1.0/1.1 registration interface over CoAP/UDP (register, update,
 // de-register). Bad registrations get a CoAP error with a diagnostic payload
 // and are counted; nothing a client sends can take the server down.
 import { createSocket, type Socket } from 'node:dgram';
@@ -35,7 +35,10 @@ class CoapError extends Error {
   }
 }
 
-const supportedVersions = new Set(['1.0']);
+// LwM2M 1.1 clients (Leshan 2.x, Zephyr, Anjay) register with lwm2m=1.1 and
+// speak the same registration interface over UDP; what 1.1 adds beyond it
+// (SenML and CBOR payloads, Send, composite operations, TCP) is not served.
+const supportedVersions = new Set(['1.0', '1.1']);
 
 function parseQuery(url: string): Record<string, string> {
   const q = url.indexOf('?');
@@ -92,7 +95,7 @@ function handle(
       throw new CoapError(
         '4.12',
         'unsupported_version',
-        `LwM2M version ${q.lwm2m} is not supported (1.0 is)`,
+        `LwM2M version ${q.lwm2m} is not supported (1.0 and 1.1 are)`,
       );
     }
     const links = parseLinks(req, true)!;

@@ -1,24 +1,44 @@
 // Subscriptions per API key: manual ones (PUT /v2/subscriptions/{id}/{path})
-// and pre-subscriptions (PUT /v2/subscriptions), which are matched against a
-// device when it registers or updates its registration.
+// and pre-subscriptions (PUT /v2/subscriptions). As in the service, a
+// pre-subscription subscribes a device only when it registers or updates its
+// registration: the paths applied then are kept per device, and only those
+// count as subscribed (a rule set later waits for the device's next update).
 import { z } from 'zod';
 import { normalizePath, parseObjectPath } from '../lwm2m/object-path.ts';
 import type { Device } from './device-registry.ts';
 
 const pattern = z.string().min(1).max(255);
 
+// null is taken as absent: clients write back what GET /v2/subscriptions listed.
+const open = <T extends z.ZodType>(schema: T) =>
+  schema
+    .nullish()
+    .transform((v) => v ?? undefined)
+    .optional();
+
 export const PreSubscriptionSchema = z.object({
-  'endpoint-name': pattern.optional().describe('Device ID or endpoint name; a trailing * matches a prefix.'),
-  'endpoint-type': pattern.optional().describe('Endpoint type; a trailing * matches a prefix.'),
-  'resource-path': z
-    .array(pattern)
-    .max(1000)
-    .optional()
-    .describe('Resource paths; a trailing * matches a prefix. Absent: every observable resource.'),
+  'endpoint-name': open(pattern).describe('Device ID or endpoint name; a trailing * matches a prefix.'),
+  'endpoint-type': open(pattern).describe('Endpoint type; a trailing * matches a prefix.'),
+  'resource-path': open(z.array(pattern).max(1000)).describe(
+    'Resource paths; a trailing * matches a prefix. Absent: every observable resource.',
+  ),
 });
 export type PreSubscription = z.infer<typeof PreSubscriptionSchema>;
 
 export const PreSubscriptionListSchema = z.array(PreSubscriptionSchema).max(1000);
+
+/**
+ * A rule as GET /v2/subscriptions lists it: every key present, null where the
+ * rule leaves it open. Clients map the listing onto a model with all three
+ * attributes (Arm's Python SDK reads each one and fails on a missing key).
+ */
+export function listedPreSubscription(rule: PreSubscription): Record<keyof PreSubscription, unknown> {
+  return {
+    'endpoint-name': rule['endpoint-name'] ?? null,
+    'endpoint-type': rule['endpoint-type'] ?? null,
+    'resource-path': rule['resource-path'] ?? null,
+  };
+}
 
 /** `*` at the end matches any suffix; otherwise the match is exact. */
 export function matchesPattern(pattern: string, value: string): boolean {
@@ -48,33 +68,103 @@ export function resourceInfo(device: Device, path: string): ResourceInfo {
   return { known: parent, observable: parent };
 }
 
-export class Subscriptions {
-  private readonly manual = new Map<string, Map<string, Set<string>>>();
-  private readonly pre = new Map<string, PreSubscription[]>();
+/** Paths per API key and device. */
+class PathsByKey {
+  private readonly byKey = new Map<string, Map<string, Set<string>>>();
 
-  addManual(key: string, deviceId: string, path: string): void {
-    let byDevice = this.manual.get(key);
-    if (!byDevice) this.manual.set(key, (byDevice = new Map()));
+  add(key: string, deviceId: string, path: string): void {
+    let byDevice = this.byKey.get(key);
+    if (!byDevice) this.byKey.set(key, (byDevice = new Map()));
     let paths = byDevice.get(deviceId);
     if (!paths) byDevice.set(deviceId, (paths = new Set()));
     paths.add(path);
   }
 
-  removeManual(key: string, deviceId: string, path: string): boolean {
-    return this.manual.get(key)?.get(deviceId)?.delete(path) ?? false;
+  set(key: string, deviceId: string, paths: Iterable<string>): void {
+    let byDevice = this.byKey.get(key);
+    if (!byDevice) this.byKey.set(key, (byDevice = new Map()));
+    byDevice.set(deviceId, new Set(paths));
   }
 
-  clearManual(key: string, deviceId: string): void {
-    this.manual.get(key)?.delete(deviceId);
+  delete(key: string, deviceId: string, path: string): boolean {
+    return this.byKey.get(key)?.get(deviceId)?.delete(path) ?? false;
   }
 
-  /** A full re-registration or de-registration ends every manual subscription of the device. */
+  clear(key: string, deviceId: string): void {
+    this.byKey.get(key)?.delete(deviceId);
+  }
+
   dropDevice(deviceId: string): void {
-    for (const byDevice of this.manual.values()) byDevice.delete(deviceId);
+    for (const byDevice of this.byKey.values()) byDevice.delete(deviceId);
+  }
+
+  has(key: string, deviceId: string, path: string): boolean {
+    return this.byKey.get(key)?.get(deviceId)?.has(path) === true;
+  }
+
+  paths(key: string, deviceId: string): string[] {
+    return [...(this.byKey.get(key)?.get(deviceId) ?? [])];
+  }
+}
+
+/**
+ * Whether a request to `path` goes to the device: the path or an object or
+ * instance above it is in the registration. Only the device knows whether a
+ * resource below a registered instance exists; when it does not, its 4.04
+ * reaches the client as an async response, as from the service.
+ */
+export function addressable(device: Device, path: string): boolean {
+  return device.links.some((l) => path === l.path || path.startsWith(`${l.path}/`));
+}
+
+export class Subscriptions {
+  private readonly manual = new PathsByKey();
+  /** Pre-subscription paths applied at the device's last registration or update. */
+  private readonly applied = new PathsByKey();
+  private readonly pre = new Map<string, PreSubscription[]>();
+
+  addManual(key: string, deviceId: string, path: string): void {
+    this.manual.add(key, deviceId, path);
+  }
+
+  /** Ends the key's subscription of the path, manual or by an applied pre-subscription. */
+  unsubscribe(key: string, deviceId: string, path: string): boolean {
+    const manual = this.manual.delete(key, deviceId, path);
+    return this.applied.delete(key, deviceId, path) || manual;
+  }
+
+  /** Ends every subscription of the key on the device (DELETE /v2/subscriptions/{id}). */
+  clearDevice(key: string, deviceId: string): void {
+    this.manual.clear(key, deviceId);
+    this.applied.clear(key, deviceId);
+  }
+
+  /** A full re-registration or de-registration ends every subscription of the device. */
+  dropDevice(deviceId: string): void {
+    this.manual.dropDevice(deviceId);
+    this.applied.dropDevice(deviceId);
   }
 
   manualPaths(key: string, deviceId: string): string[] {
-    return [...(this.manual.get(key)?.get(deviceId) ?? [])];
+    return this.manual.paths(key, deviceId);
+  }
+
+  /** Applies the keys' current pre-subscriptions to a device that registered or updated its registration. */
+  applyPre(device: Device, keys: Iterable<string>): void {
+    for (const key of keys) this.applied.set(key, device.id, this.prePaths(key, device));
+  }
+
+  /** A path the device refused to have observed is no longer subscribed, until it applies again. */
+  refused(deviceId: string, path: string, keys: Iterable<string>): void {
+    for (const key of keys) {
+      this.manual.delete(key, deviceId, path);
+      this.applied.delete(key, deviceId, path);
+    }
+  }
+
+  /** What the key is subscribed to on the device: manual subscriptions and applied pre-subscriptions. */
+  subscribedPaths(key: string, deviceId: string): string[] {
+    return [...new Set([...this.manual.paths(key, deviceId), ...this.applied.paths(key, deviceId)])];
   }
 
   setPre(key: string, list: PreSubscription[]): void {
@@ -118,19 +208,14 @@ export class Subscriptions {
     return [...paths];
   }
 
-  /** Every path of the device some key wants observed. */
+  /** Every path of the device some key is subscribed to, so the device must be observed. */
   wantedPaths(device: Device, keys: Iterable<string>): Set<string> {
     const paths = new Set<string>();
-    for (const key of keys) {
-      for (const p of this.manualPaths(key, device.id)) paths.add(p);
-      for (const p of this.prePaths(key, device)) paths.add(p);
-    }
+    for (const key of keys) for (const p of this.subscribedPaths(key, device.id)) paths.add(p);
     return paths;
   }
 
   isSubscribed(key: string, device: Device, path: string): boolean {
-    return (
-      this.manual.get(key)?.get(device.id)?.has(path) === true || this.prePaths(key, device).includes(path)
-    );
+    return this.manual.has(key, device.id, path) || this.applied.has(key, device.id, path);
   }
 }

@@ -35,6 +35,16 @@ export function createShelfSimMetrics(stats: () => RunnerStats): Registry {
     },
   });
   new Counter({
+    name: 'shelfsim_observed_items_total',
+    help: 'Items moved by kind after the device cloud first observed the shelf: what a subscriber can see.',
+    labelNames: ['kind'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [kind, n] of Object.entries(stats().observedItems)) this.inc({ kind }, n);
+    },
+  });
+  new Counter({
     name: 'shelfsim_notifications_total',
     help: 'Notifications acknowledged by the server.',
     registers,

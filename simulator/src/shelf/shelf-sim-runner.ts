@@ -12,6 +12,7 @@ import type { CoapTiming } from './coap-endpoint.ts';
 import type { GroundTruthRecord, ShelfEvent, ShelfEventKind } from './ground-truth.ts';
 import { ShelfClient } from './shelf-client.ts';
 import { ShelfModel } from './shelf-model.ts';
+import { ITEM_COUNT, SHELF_OBJECT } from './shelf-objects.ts';
 import { SimClock } from './sim-clock.ts';
 
 export interface RunnerOptions {
@@ -34,6 +35,12 @@ export interface RunnerStats {
   shelves: number;
   registered: number;
   events: Record<ShelfEventKind, number>;
+  /**
+   * Items moved, by kind, after each shelf's item count was first observed by
+   * the device cloud: what a subscriber can know of, so the ground truth that
+   * InfluxDB's totals are checked against (earlier changes are never notified).
+   */
+  observedItems: Record<ShelfEventKind, number>;
   notifications: number;
   droppedNotifications: number;
   errors: number;
@@ -49,7 +56,11 @@ interface Shelf {
   timer: NodeJS.Timeout | undefined;
   /** The next event, generated but not yet due. */
   pending: ShelfEvent | undefined;
+  /** The device cloud observes the item count (from its first Observe request on). */
+  observed: boolean;
 }
+
+const countPath = `/${SHELF_OBJECT}/0/${ITEM_COUNT}`;
 
 /** How far ahead (real ms) a shelf looks for its next event when none is near. */
 const LOOKAHEAD_REAL_MS = 10_000;
@@ -60,6 +71,7 @@ export class ShelfSimRunner {
   private readonly options: RunnerOptions;
   private readonly shelves: Shelf[] = [];
   private readonly events: Record<ShelfEventKind, number> = { pickup: 0, putback: 0, restock: 0 };
+  private readonly observedItems: Record<ShelfEventKind, number> = { pickup: 0, putback: 0, restock: 0 };
   private running = false;
 
   constructor(config: SimulatorConfig, options: RunnerOptions = {}) {
@@ -92,7 +104,20 @@ export class ShelfSimRunner {
         retryMinMs: options.retryMinMs,
         log: options.log,
       });
-      this.shelves.push({ index, endpoint, placement, model, client, timer: undefined, pending: undefined });
+      const shelf: Shelf = {
+        index,
+        endpoint,
+        placement,
+        model,
+        client,
+        timer: undefined,
+        pending: undefined,
+        observed: false,
+      };
+      client.on('observed', (path: string) => {
+        if (path === countPath) shelf.observed = true;
+      });
+      this.shelves.push(shelf);
     }
   }
 
@@ -137,6 +162,7 @@ export class ShelfSimRunner {
       shelves: this.shelves.length,
       registered: 0,
       events: { ...this.events },
+      observedItems: { ...this.observedItems },
       notifications: 0,
       droppedNotifications: 0,
       errors: 0,
@@ -186,6 +212,7 @@ export class ShelfSimRunner {
 
   private apply(shelf: Shelf, event: ShelfEvent): void {
     this.events[event.kind]++;
+    if (shelf.observed) this.observedItems[event.kind] += event.items;
     shelf.client.setCount(event.count);
     this.options.onEvent?.({
       ...event,

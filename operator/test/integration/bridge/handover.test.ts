@@ -56,7 +56,7 @@ describe('long poll across a leadership change', () => {
         { log: pino({ level: 'silent' }) },
       );
     const a = await replica('a');
-    await eventually(async () => (await fetch(`${a.url}/readyz`)).status === 200, 10_000);
+    await eventually(async () => (await (await fetch(`${a.url}/readyz`)).text()) === 'ready\n', 10_000);
     const b = await replica('b');
     const config = SimulatorConfigSchema.parse({
       fleet: 'ho',
@@ -78,7 +78,7 @@ describe('long poll across a leadership change', () => {
       await new Promise((r) => setTimeout(r, 4000));
       const beforeHandover = truth.length;
       await a.close(3000);
-      await eventually(async () => (await fetch(`${b.url}/readyz`)).status === 200, 15_000);
+      await eventually(async () => (await (await fetch(`${b.url}/readyz`)).text()) === 'ready\n', 15_000);
       await new Promise((r) => setTimeout(r, 4000));
       runner.stopShoppers();
       expect(beforeHandover).toBeGreaterThan(10);

@@ -12,7 +12,16 @@ import { resourcePath, resources } from '../../../src/kube/paths.ts';
 import { startBridgeApp, type BridgeApp } from '../../../src/bridge/app.ts';
 import { BridgeConfigSchema } from '../../../src/bridge/config.ts';
 import { createNamespace } from '../support.ts';
-import { countNote, createDatabase, eventually, influxql, productNote, silent } from './helpers.ts';
+import {
+  countNote,
+  createDatabase,
+  eventually,
+  influxql,
+  influxqlSeries,
+  productNote,
+  silent,
+} from './helpers.ts';
+import { allowReferenceLabel } from '../../../src/kube/secret-reference.ts';
 
 const env = inject('testenv');
 const secret = 'kube-routing-secret-0123456789';
@@ -107,14 +116,15 @@ describe('bridge routing from ShelfFleet and MetricSink', () => {
       const sink = await client.get<MetricSink & KubeObject>(
         resourcePath(resources.metricSinks, namespace, 'main'),
       );
-      // Two counts and one pick-up of kr-1 so far (other-1 is routed nowhere).
-      return sink.status?.pointsWritten === 3 && sink.status.pointsDropped === 0;
+      // Two counts and one pick-up of kr-1 so far (other-1 is routed nowhere), and the
+      // fleet's placement history: oat-milk at the end cap, written when the bridge started.
+      return sink.status?.pointsWritten === 4 && sink.status.pointsDropped === 0;
     }, 10_000);
     await client.request('POST', resourcePath(resources.secrets, namespace), {
       body: {
         apiVersion: 'v1',
         kind: 'Secret',
-        metadata: { name: 'influx-writer' },
+        metadata: { name: 'influx-writer', labels: { [allowReferenceLabel]: 'true' } },
         stringData: { username: 'writer', password: 'not-a-default' },
       },
     });
@@ -137,6 +147,34 @@ describe('bridge routing from ShelfFleet and MetricSink', () => {
       const rows = await influxql(
         env.influx.url,
         `SELECT "items" FROM shelf_event WHERE "store" = 'hamburg-2'`,
+        db,
+      );
+      return rows.length > 0;
+    }, 15_000);
+  });
+
+  it('records a move in the ShelfFleet as placement history, and tags later events with the new position', async () => {
+    await client.mergePatch(resourcePath(resources.shelfFleets, namespace, 'aisle-7'), {
+      spec: { placements: [{ productId: 'oat-milk', position: 'low', capacity: 24, restockThreshold: 6 }] },
+    });
+    // The last placement point per position: left the end cap, placed low.
+    await eventually(async () => {
+      const series = await influxqlSeries(
+        env.influx.url,
+        `SELECT last("placed") FROM "placement" WHERE "product_id" = 'oat-milk' AND "fleet" = 'aisle-7' GROUP BY "position"`,
+        db,
+      );
+      const placed = Object.fromEntries(series.map((x) => [x.tags['position'], x.values[0]?.[1]]));
+      return placed['end-cap'] === false && placed['low'] === true;
+    }, 15_000);
+    const t = Date.now();
+    expect(
+      await put([countNote('kr-1', 20, { timestamp: t }), countNote('kr-1', 19, { timestamp: t + 1 })]),
+    ).toBe(204);
+    await eventually(async () => {
+      const rows = await influxql(
+        env.influx.url,
+        `SELECT "items" FROM shelf_event WHERE "position" = 'low' AND "product_id" = 'oat-milk'`,
         db,
       );
       return rows.length > 0;

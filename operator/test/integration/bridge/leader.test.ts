@@ -40,7 +40,9 @@ async function replica(identity: string): Promise<BridgeApp> {
   return app;
 }
 
-const ready = async (app: BridgeApp): Promise<boolean> => (await fetch(`${app.url}/readyz`)).status === 200;
+/** Taking notifications: Ready and not a standby. */
+const ready = async (app: BridgeApp): Promise<boolean> =>
+  (await (await fetch(`${app.url}/readyz`)).text()) === 'ready\n';
 const put = async (app: BridgeApp, notifications: object[]): Promise<number> =>
   (
     await fetch(`${app.url}/notify`, {

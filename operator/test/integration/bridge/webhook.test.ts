@@ -61,6 +61,9 @@ describe('bridge webhook', () => {
     expect((await put('{"notifications": [')).status).toBe(400);
     expect((await put('{"notifications": "many"}')).status).toBe(400);
     expect((await put(Buffer.alloc(100 * 1024, 'x'))).status).toBe(413);
+    // Nested deeper than any notification message: refused before JSON.parse, within the size limit.
+    const deep = await put(`{"notifications":${'['.repeat(30_000)}${']'.repeat(30_000)}}`);
+    expect(deep).toEqual({ status: 400, text: 'body nests deeper than 16 levels\n' });
     expect((await fetch(hook)).status).toBe(405);
     expect((await fetch(`${app.url}/elsewhere`)).status).toBe(404);
     // The cloud's check of a new callback URL: an empty PUT.

@@ -6,7 +6,7 @@ import { ApiError } from '../api-error.ts';
 import { connectedDevice } from '../device-lookup.ts';
 import { validate } from '../http-body.ts';
 import type { Route, RouteDeps } from '../route.ts';
-import { resourceInfo } from '../subscriptions.ts';
+import { addressable } from '../subscriptions.ts';
 import { resourcePath } from './endpoints.ts';
 
 export const asyncIdPattern = /^[A-Za-z0-9._~-]{1,64}$/;
@@ -38,8 +38,11 @@ export function deviceRequestRoutes({ registry, service }: RouteDeps): Route[] {
         const body = validate(DeviceRequestBodySchema, await ctx.json(), 'device request');
         const device = connectedDevice(registry, ctx.params[0]!);
         const path = resourcePath(body.uri);
-        if ((body.method === 'GET' || body.method === 'PUT') && !resourceInfo(device, path).known) {
-          throw new ApiError(404, `device ${device.id} has no resource ${path}`);
+        if ((body.method === 'GET' || body.method === 'PUT') && !addressable(device, path)) {
+          throw new ApiError(
+            404,
+            `device ${device.id} registered nothing at or above ${path} (URI_PATH_DOES_NOT_EXISTS)`,
+          );
         }
         service.deviceRequest(ctx.apiKey, device, asyncId, {
           method: body.method,

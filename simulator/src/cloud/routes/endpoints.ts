@@ -7,7 +7,7 @@ import { ApiError } from '../api-error.ts';
 import { connectedDevice, registeredDevice } from '../device-lookup.ts';
 import type { DeviceRequest } from '../device-link.ts';
 import type { Route, RouteDeps } from '../route.ts';
-import { resourceInfo } from '../subscriptions.ts';
+import { addressable } from '../subscriptions.ts';
 
 export function resourcePath(raw: string): string {
   const path = normalizePath(raw);
@@ -27,8 +27,11 @@ export function endpointRoutes({ registry, service }: RouteDeps): Route[] {
     handle: async (ctx) => {
       const device = connectedDevice(registry, ctx.params[0]!);
       const path = resourcePath(ctx.params[1]!);
-      if (method !== 'POST' && !resourceInfo(device, path).known) {
-        throw new ApiError(404, `device ${device.id} has no resource ${path}`);
+      if (method !== 'POST' && !addressable(device, path)) {
+        throw new ApiError(
+          404,
+          `device ${device.id} registered nothing at or above ${path} (URI_PATH_DOES_NOT_EXISTS)`,
+        );
       }
       const payload = method === 'PUT' || method === 'POST' ? await ctx.body() : undefined;
       const asyncId = `${Date.now()}-${randomBytes(6).toString('hex')}`;

@@ -81,10 +81,13 @@ export function notificationRoutes({ channels, config }: RouteDeps): Route[] {
       method: 'DELETE',
       pattern: /^\/v2\/notification\/pull\/?$/,
       name: '/v2/notification/pull',
-      handle: (ctx) => {
-        if (!channels.delete(ctx.apiKey, 'long-poll')) throw new ApiError(404, 'no long-poll channel exists');
-        return { status: 204 };
-      },
+      // The service answers 200 whether or not there was a channel to delete
+      // (clients such as the Python SDK's update_webhook() delete first, always).
+      handle: (ctx) => ({
+        status: 200,
+        text: channels.delete(ctx.apiKey, 'long-poll') ? 'REMOVED' : 'ALREADY_DELETED',
+        contentType: 'text/plain',
+      }),
     },
     {
       method: 'GET',

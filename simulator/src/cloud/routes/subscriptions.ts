@@ -4,10 +4,10 @@ import { ApiError } from '../api-error.ts';
 import { registeredDevice } from '../device-lookup.ts';
 import { validate } from '../http-body.ts';
 import type { Route, RouteDeps } from '../route.ts';
-import { PreSubscriptionListSchema, resourceInfo } from '../subscriptions.ts';
+import { PreSubscriptionListSchema, listedPreSubscription, resourceInfo } from '../subscriptions.ts';
 import { resourcePath } from './endpoints.ts';
 
-export function subscriptionRoutes({ registry, subscriptions, service }: RouteDeps): Route[] {
+export function subscriptionRoutes({ registry, subscriptions, service, config }: RouteDeps): Route[] {
   const resourcePattern = /^\/v2\/subscriptions\/([^/]+)\/(.+)$/;
   const devicePattern = /^\/v2\/subscriptions\/([^/]+)\/?$/;
   return [
@@ -15,14 +15,20 @@ export function subscriptionRoutes({ registry, subscriptions, service }: RouteDe
       method: 'PUT',
       pattern: resourcePattern,
       name: '/v2/subscriptions/{id}/{path}',
-      handle: (ctx) => {
+      handle: async (ctx) => {
         const device = registeredDevice(registry, ctx.params[0]!);
         const path = resourcePath(ctx.params[1]!);
         const info = resourceInfo(device, path);
         if (!info.known) throw new ApiError(404, `device ${device.id} has no resource ${path}`);
         if (!info.observable) throw new ApiError(412, `resource ${path} is not observable`);
-        subscriptions.addManual(ctx.apiKey, device.id, path);
-        service.syncObservations(device);
+        const outcome = await service.subscribe(ctx.apiKey, device, path, config.device.subscribeAnswerMs);
+        if (outcome.status === 202) return { status: 202, json: { 'async-response-id': outcome.id } };
+        if (outcome.status >= 400) {
+          throw new ApiError(
+            outcome.status,
+            `device ${device.id} refused to observe ${path}: ${outcome.error ?? outcome.status}`,
+          );
+        }
         return { status: 200 };
       },
     },
@@ -45,7 +51,7 @@ export function subscriptionRoutes({ registry, subscriptions, service }: RouteDe
       name: '/v2/subscriptions/{id}/{path}',
       handle: (ctx) => {
         const device = registeredDevice(registry, ctx.params[0]!);
-        subscriptions.removeManual(ctx.apiKey, device.id, resourcePath(ctx.params[1]!));
+        subscriptions.unsubscribe(ctx.apiKey, device.id, resourcePath(ctx.params[1]!));
         service.syncObservations(device);
         return { status: 204 };
       },
@@ -56,11 +62,10 @@ export function subscriptionRoutes({ registry, subscriptions, service }: RouteDe
       name: '/v2/subscriptions/{id}',
       handle: (ctx) => {
         const device = registeredDevice(registry, ctx.params[0]!);
-        const paths = new Set([
-          ...subscriptions.manualPaths(ctx.apiKey, device.id),
-          ...subscriptions.prePaths(ctx.apiKey, device),
-        ]);
-        return { status: 200, text: [...paths].map((p) => `${p}\n`).join(''), contentType: 'text/uri-list' };
+        const paths = subscriptions.subscribedPaths(ctx.apiKey, device.id);
+        // As the service: 404 when the device has no subscriptions of this key.
+        if (paths.length === 0) throw new ApiError(404, `device ${device.id} has no subscriptions`);
+        return { status: 200, text: paths.map((p) => `${p}\n`).join(''), contentType: 'text/uri-list' };
       },
     },
     {
@@ -69,7 +74,7 @@ export function subscriptionRoutes({ registry, subscriptions, service }: RouteDe
       name: '/v2/subscriptions/{id}',
       handle: (ctx) => {
         const device = registeredDevice(registry, ctx.params[0]!);
-        subscriptions.clearManual(ctx.apiKey, device.id);
+        subscriptions.clearDevice(ctx.apiKey, device.id);
         service.syncObservations(device);
         return { status: 204 };
       },
@@ -90,7 +95,7 @@ export function subscriptionRoutes({ registry, subscriptions, service }: RouteDe
       method: 'GET',
       pattern: /^\/v2\/subscriptions\/?$/,
       name: '/v2/subscriptions',
-      handle: (ctx) => ({ status: 200, json: subscriptions.getPre(ctx.apiKey) }),
+      handle: (ctx) => ({ status: 200, json: subscriptions.getPre(ctx.apiKey).map(listedPreSubscription) }),
     },
     {
       method: 'DELETE',

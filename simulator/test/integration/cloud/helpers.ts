@@ -18,3 +18,28 @@ export function metricValue(text: string, name: string, labels = ''): number {
   const line = text.split('\n').find((l) => l.startsWith(labels ? `${name}{${labels}}` : `${name} `));
   return line ? Number(line.split(' ').at(-1)) : 0;
 }
+
+/**
+ * Waits until a sample reaches `expected`. For counters the emulator updates
+ * after the effect a test can see (a webhook delivery is counted once the
+ * receiver's 2xx is back, after the receiver has the batch): reading such a
+ * counter once, right after seeing the effect, races on a busy machine.
+ */
+export async function waitForMetric(
+  registry: { metrics(): Promise<string> },
+  name: string,
+  labels: string,
+  expected: number,
+  timeoutMs = 10_000,
+): Promise<void> {
+  let last = Number.NaN;
+  try {
+    await waitFor(
+      `${name}{${labels}} to reach ${expected}`,
+      async () => (last = metricValue(await registry.metrics(), name, labels)) === expected,
+      timeoutMs,
+    );
+  } catch {
+    throw new Error(`${name}{${labels}} is ${last}, expected ${expected}`);
+  }
+}

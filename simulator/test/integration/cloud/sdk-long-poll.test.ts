@@ -106,7 +106,7 @@ describe('mbed-cloud-sdk against the emulator (long poll)', () => {
   it('applies pre-subscriptions by endpoint-name prefix to devices that register later', async () => {
     await connect.updatePresubscriptions([{ deviceId: 'lp-aisle7-*', resourcePaths: ['/10341/0/26342'] }]);
     expect(await connect.listPresubscriptions()).toEqual([
-      { deviceId: 'lp-aisle7-*', deviceType: undefined, resourcePaths: ['/10341/0/26342'] },
+      { deviceId: 'lp-aisle7-*', deviceType: null, resourcePaths: ['/10341/0/26342'] },
     ]);
     const values: { id: string; path: string; payload: unknown }[] = [];
     connect.on('notification', (n: { id: string; path: string; payload: unknown }) => values.push(n));

@@ -22,6 +22,8 @@ export const shelfLinks = '</1/0>,</3/0>,</10341/0>,</10341/0/26341>;obs,</10341
 export class TestDevice {
   readonly values = new Map<string, string>();
   readonly executed: { path: string; payload: string }[] = [];
+  /** GET requests (reads and observations) the server sent, per path. */
+  readonly gets = new Map<string, number>();
   /** Open observations per path, by CoAP token. */
   private readonly observers = new Map<string, Map<string, OutgoingMessage>>();
   private readonly socket: Socket;
@@ -63,9 +65,12 @@ export class TestDevice {
     if (this.options.silent) return;
     const path = req.url.split('?')[0]!;
     if (req.method === 'GET') {
+      this.gets.set(path, (this.gets.get(path) ?? 0) + 1);
       const value = this.values.get(path);
       if (value === undefined) {
         res.code = '4.04';
+        // An observe request is answered through node-coap's ObserveWriteStream, which reads statusCode.
+        (res as { statusCode?: string }).statusCode = '4.04';
         res.end();
         return;
       }

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDeviceCloud, type DeviceCloud } from '../../../src/cloud/device-cloud.ts';
 import { deviceIdFor } from '../../../src/cloud/device-registry.ts';
 import type { NotificationMessage } from '../../../src/cloud/notification-message.ts';
-import { metricValue, waitFor } from './helpers.ts';
+import { metricValue, waitFor, waitForMetric } from './helpers.ts';
 import { api } from './http-client.ts';
 import { TestDevice } from './test-device.ts';
 import { WebhookReceiver } from './webhook-receiver.ts';
@@ -51,6 +51,8 @@ describe('webhook queue and removal', () => {
     }
     await waitFor('retries to continue', () => receiver.received.filter((p) => p.status === 500).length >= 3);
     receiver.failNext = 0;
+    // Answer each delivery a little after taking it: the emulator counts it only once the answer is back.
+    receiver.answerDelayMs = 150;
 
     const delivered = () =>
       receiver.received
@@ -59,9 +61,11 @@ describe('webhook queue and removal', () => {
     await waitFor('the queue to drain', () => delivered().length === 4);
     // The batch in flight (device 1) is kept; of devices 2–6 only the newest three fit.
     expect(delivered()).toEqual([ids[0], ids[3], ids[4], ids[5]]);
+    // Drops are counted as they happen, before anything is delivered.
     const metrics = await cloud.metrics.metrics();
     expect(metricValue(metrics, 'devicecloud_channel_events_dropped_total', 'reason="queue_full"')).toBe(2);
-    expect(metricValue(metrics, 'devicecloud_channel_events_delivered_total', 'channel="webhook"')).toBe(4);
+    // A delivery is counted when the receiver's 2xx is back, after the receiver has it: wait for the count.
+    await waitForMetric(cloud.metrics, 'devicecloud_channel_events_delivered_total', 'channel="webhook"', 4);
   });
 
   it('removes a webhook that keeps failing for removeAfterMs, dropping what it could not deliver', async () => {

@@ -14,6 +14,8 @@ export class WebhookReceiver {
   readonly received: ReceivedPut[] = [];
   /** Deliveries still to be answered with 500. */
   failNext = 0;
+  /** How long to hold each answer after recording the PUT, as a busy receiver does. */
+  answerDelayMs = 0;
   onBody: (body: unknown) => void = () => undefined;
   private readonly server: Server;
 
@@ -33,8 +35,10 @@ export class WebhookReceiver {
         const status = receiver.failNext > 0 ? 500 : 200;
         if (status === 500) receiver.failNext--;
         receiver.received.push({ at: Date.now(), headers: req.headers, body, status });
-        res.writeHead(status).end();
-        if (status === 200) receiver.onBody(body);
+        setTimeout(() => {
+          res.writeHead(status).end();
+          if (status === 200) receiver.onBody(body);
+        }, receiver.answerDelayMs);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,0 +1,3 @@
+module shelfpulse.io/hack/influxd-init
+
+go 1.26.0

@@ -1,0 +1,3 @@
+module shelfpulse.io/hack/pause
+
+go 1.26.0

@@ -1,0 +1,154 @@
+// A reconcile that is running when this replica's leadership ends must not
+// go on acting: no device-cloud write and no status write after the moment
+// leadership is lost (the new leader does them). The device cloud is a test
+// HTTP server that answers the first read slowly; leadership ends meanwhile.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion } from '../../src/api/group.ts';
+import type { MetricSink } from '../../src/api/metric-sink.ts';
+import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import type { OperatorContext } from '../../src/context.ts';
+import { installCrds } from '../../src/crd/install.ts';
+import { MbedSdkDeviceCloud } from '../../src/device-cloud/mbed-sdk-device-cloud.ts';
+import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
+import { fromKubeconfig } from '../../src/kube/connection.ts';
+import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
+import { EventRecorder } from '../../src/runtime/events.ts';
+import { Informer } from '../../src/runtime/informer.ts';
+import { KeyedMutex } from '../../src/runtime/keyed-mutex.ts';
+import { OperatorMetrics } from '../../src/runtime/metrics.ts';
+import { reconcileShelfFleet } from '../../src/shelf-fleet/reconcile.ts';
+import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+
+const env = inject('testenv');
+const log = pino({ level: 'silent' });
+
+describe('a reconcile when leadership ends', () => {
+  let client: KubeClient;
+  let namespace: string;
+  let cloud: Server;
+  let cloudUrl: string;
+  const requests: string[] = [];
+  let onFirstRead: (() => void) | undefined;
+  const informers: Array<Informer<KubeObject>> = [];
+
+  const context = (leading: AbortSignal): OperatorContext => {
+    const metrics = new OperatorMetrics(false);
+    const informer = <T extends KubeObject>(name: string, r: typeof resources.shelfFleets) => {
+      const i = new Informer<T>(
+        client,
+        {
+          name,
+          path: resourcePath(r, namespace),
+          resyncMs: 600_000,
+          watchTimeoutSeconds: 60,
+          silenceMs: 120_000,
+        },
+        log,
+        metrics,
+      );
+      informers.push(i as unknown as Informer<KubeObject>);
+      i.start();
+      return i;
+    };
+    return {
+      client,
+      config: testOperatorConfig(namespace),
+      log,
+      metrics,
+      events: new EventRecorder(client, 'test', log),
+      informers: {
+        fleets: informer<ShelfFleet & KubeObject>('shelffleets', resources.shelfFleets),
+        sinks: informer<MetricSink & KubeObject>('metricsinks', resources.metricSinks),
+        statefulSets: informer('statefulsets', resources.statefulSets),
+        configMaps: informer('configmaps', resources.configMaps),
+      },
+      deviceCloud: (c) => new MbedSdkDeviceCloud(c),
+      ownApiKey: async () => undefined,
+      leading,
+      presubscriptionLock: new KeyedMutex(),
+    };
+  };
+  const synced = (ctx: OperatorContext) =>
+    Promise.all(Object.values(ctx.informers).map((i) => (i as Informer<KubeObject>).synced));
+  const fleetStatus = async (name: string) =>
+    (await client.get<ShelfFleet & KubeObject>(resourcePath(resources.shelfFleets, namespace, name))).status;
+
+  beforeAll(async () => {
+    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
+    await installCrds(client);
+    namespace = await createNamespace(loadKubeConfig(env.kube.kubeconfig), 'leadership-lost');
+    cloud = createServer((req, res) => {
+      requests.push(`${req.method} ${req.url?.split('?')[0]}`);
+      req.resume();
+      const answer = () => {
+        if (req.method === 'GET' && req.url?.startsWith('/v2/subscriptions'))
+          res.writeHead(200, { 'content-type': 'application/json' }).end('[]');
+        else res.writeHead(204).end();
+      };
+      if (onFirstRead) {
+        onFirstRead();
+        onFirstRead = undefined;
+        setTimeout(answer, 300);
+      } else answer();
+    });
+    await new Promise<void>((resolve) => cloud.listen(0, '127.0.0.1', resolve));
+    cloudUrl = `http://127.0.0.1:${(cloud.address() as AddressInfo).port}`;
+    await client.create(resourcePath(resources.secrets, namespace), {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'key', labels: { [allowReferenceLabel]: 'true' } },
+      stringData: { apiKey: 'tenant-key' },
+    });
+    for (const name of ['lost-before', 'lost-during', 'leading'])
+      await client.create(resourcePath(resources.shelfFleets, namespace), {
+        apiVersion,
+        kind: 'ShelfFleet',
+        metadata: { name },
+        spec: {
+          devices: { endpointNamePrefix: `${name}-` },
+          placements: [{ productId: 'tea', position: 'top' }],
+          deviceCloud: { apiUrl: cloudUrl, apiKeySecretRef: { name: 'key', key: 'apiKey' } },
+        },
+      });
+  });
+  afterAll(async () => {
+    await Promise.all(informers.map((i) => i.stop()));
+    await new Promise((r) => cloud?.close(r));
+  });
+
+  it('does nothing once leadership has ended', async () => {
+    const lost = new AbortController();
+    lost.abort();
+    const ctx = context(lost.signal);
+    await synced(ctx);
+    await reconcileShelfFleet(ctx, `${namespace}/lost-before`);
+    expect(requests).toEqual([]);
+    expect(await fleetStatus('lost-before')).toBeUndefined();
+  });
+
+  it('stops at the next step when leadership ends during the reconcile', async () => {
+    const leadership = new AbortController();
+    const ctx = context(leadership.signal);
+    await synced(ctx);
+    requests.length = 0;
+    onFirstRead = () => leadership.abort();
+    await reconcileShelfFleet(ctx, `${namespace}/lost-during`);
+    // The read in flight when leadership ended; no write after it.
+    expect(requests).toEqual(['GET /v2/subscriptions']);
+    expect(await fleetStatus('lost-during')).toBeUndefined();
+  });
+
+  it('does the whole reconcile while leading (the test server does see writes)', async () => {
+    const ctx = context(new AbortController().signal);
+    await synced(ctx);
+    requests.length = 0;
+    await reconcileShelfFleet(ctx, `${namespace}/leading`).catch(() => undefined);
+    expect(requests).toContain('PUT /v2/subscriptions');
+    await eventually('a status', async () => (await fleetStatus('leading')) ?? undefined);
+  });
+});
