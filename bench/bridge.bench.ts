@@ -36,6 +36,7 @@ import { DeviceDirectory } from '../operator/src/bridge/devices.ts';
 import { BridgeMetrics } from '../operator/src/bridge/metrics.ts';
 import { StaticRouter, FleetRouteSchema } from '../operator/src/bridge/routing.ts';
 import { Translator } from '../operator/src/bridge/translator.ts';
+import { median } from './median.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -50,6 +51,8 @@ const total = Number(args.notifications);
 const deviceCount = Number(args.devices);
 const batchSizes = args.batch.split(',').map(Number);
 const rounds = Number(args.rounds);
+if (!Number.isInteger(rounds) || rounds < 1)
+  throw new Error(`--rounds ${args.rounds}: give a whole number ≥ 1`);
 const secret = 'bench-secret-0123456789abcdef';
 const silent = pino({ level: 'silent' });
 const fleet = FleetRouteSchema.parse({
@@ -222,7 +225,7 @@ async function throughput(influxUrl: string, work: string): Promise<void> {
     `\nThroughput: ${total} notifications, ${deviceCount} devices, ${rounds} rounds; each round runs every path, in rotating order`,
   );
   console.log(
-    `| webhook batch | path | seconds (median) | notifications/s | ratio to firehose, per round | deliveries refused (503) |`,
+    `| webhook batch | path | seconds (median of ${rounds}) | notifications/s | ratio to firehose: median (each round) | deliveries refused (503) |`,
   );
   console.log(`|---|---|---|---|---|---|`);
   for (const batchSize of batchSizes) await throughputAt(batchSize, influxUrl, work);
@@ -264,7 +267,6 @@ async function throughputAt(batchSize: number, influxUrl: string, work: string):
         throw new Error(`${path} wrote ${String(written[0]?.[1])} of ${counts} counts`);
     }
   }
-  const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
   for (const path of paths) {
     const ratios = seconds[path].map((t, i) => (seconds.firehose[i] as number) / t);
     const m = median(seconds[path]);

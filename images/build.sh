@@ -256,11 +256,11 @@ build_image() {
     operator)
       node_layer "$work/node.tar"
       deps_layer @shelfpulse/operator "$work/deps.tar" operator
-      app_layer "$work/app.tar" operator/bin/operator.ts operator/bin/bridge.ts
+      app_layer "$work/app.tar" operator/bin/operator.ts operator/bin/bridge.ts operator/bin/release-check.ts
       assemble shelfpulse-operator "$work" "$base" "base: ${BASE_PACKAGES[*]}" \
         "$work/node.tar" "node $("$ROOT/node_modules/.bin/node" --version)" \
         "$work/deps.tar" "npm ci --omit=dev --workspace @shelfpulse/operator" \
-        "$work/app.tar" "tsc: operator/bin/operator.ts operator/bin/bridge.ts" ;;
+        "$work/app.tar" "tsc: operator/bin/operator.ts operator/bin/bridge.ts operator/bin/release-check.ts" ;;
     simulator)
       node_layer "$work/node.tar"
       deps_layer @shelfpulse/simulator "$work/deps.tar" operator simulator

@@ -17,6 +17,14 @@ import { freePort, ManagedProcess, startInfluxd, type Influxd } from '@shelfpuls
 import { MbedSdkDeviceCloud } from '../operator/src/device-cloud/mbed-sdk-device-cloud.ts';
 import type { PlacementInput } from './demo-view.ts';
 import { renderView, readEffects, readFigures } from './demo-view.ts';
+import { silenceWarning } from './silence-warning.ts';
+
+// mbed-cloud-sdk (behind MbedSdkDeviceCloud) calls util.isArray, deprecated in
+// Node.js (DEP0044): the demo's user can do nothing about it. Only that code is
+// silenced, in this process only; the demo's other warnings and its children's
+// (bridge, emulator, simulator: their logs) are untouched. NODE_OPTIONS=--no-deprecation
+// or process.noDeprecation would hide every deprecation, also ones that matter.
+silenceWarning('DEP0044');
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const shelves = Number(process.env['DEMO_SHELVES'] ?? 50);

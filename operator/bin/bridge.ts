@@ -4,6 +4,9 @@
 import { pino } from 'pino';
 import { startBridgeApp } from '../src/bridge/app.ts';
 import { ConfigError, loadConfig, usage } from '../src/bridge/config.ts';
+import { exitOnHelpOrVersion } from '../src/cli/help-and-version.ts';
+
+exitOnHelpOrVersion({ name: 'bridge', usage, packageJson: new URL('../package.json', import.meta.url) });
 
 async function main(): Promise<number> {
   let config;
@@ -15,10 +18,6 @@ async function main(): Promise<number> {
       return 2;
     }
     throw error;
-  }
-  if (config === 'help') {
-    process.stdout.write(usage);
-    return 0;
   }
   const log = pino({ name: 'bridge', level: config.logLevel });
   const app = await startBridgeApp(config, { log });

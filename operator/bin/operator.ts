@@ -1,12 +1,21 @@
 // The operator's entry point: `node operator/bin/operator.ts`. Configuration
 // comes from the environment (see src/config.ts); SIGTERM/SIGINT stop it
 // cleanly, releasing the leader lease so another replica takes over at once.
+import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { configFromEnv } from '../src/config.ts';
+import { exitOnHelpOrVersion } from '../src/cli/help-and-version.ts';
+import { configFromEnv, usage } from '../src/config.ts';
 import { startOperator } from '../src/operator.ts';
 
+exitOnHelpOrVersion({
+  name: 'shelfpulse-operator',
+  usage,
+  packageJson: new URL('../package.json', import.meta.url),
+});
 let config;
 try {
+  // No flags besides --help and --version: an unknown one is a mistake, not something to ignore.
+  parseArgs({ args: process.argv.slice(2), options: {}, strict: true, allowPositionals: false });
   config = configFromEnv();
 } catch (error) {
   console.error(JSON.stringify({ level: 'fatal', msg: (error as Error).message }));

@@ -44,6 +44,20 @@ export const OperatorConfigSchema = z
     logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     leaderElection: z.coerce.boolean().default(true),
     leaseName: z.string().default('shelfpulse-operator'),
+    leaseOwnerDeployment: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The operator's Deployment (in its namespace): the Lease names it as owner, so deleting the Deployment deletes the Lease.",
+      ),
+    uninstallGate: z
+      .string()
+      .min(1)
+      .optional()
+      .describe(
+        "The chart's pre-delete hook ConfigMap (in the operator's namespace): on `helm uninstall` the operator deletes the release's ShelfFleets, then lets the uninstall go on.",
+      ),
     leaseDurationMs: ms(15_000),
     renewDeadlineMs: ms(10_000),
     retryPeriodMs: ms(2_000),
@@ -114,6 +128,8 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   logLevel: 'SHELFPULSE_LOG_LEVEL',
   leaderElection: 'SHELFPULSE_LEADER_ELECTION',
   leaseName: 'SHELFPULSE_LEASE_NAME',
+  leaseOwnerDeployment: 'SHELFPULSE_LEASE_OWNER_DEPLOYMENT',
+  uninstallGate: 'SHELFPULSE_UNINSTALL_GATE',
   leaseDurationMs: 'SHELFPULSE_LEASE_DURATION_MS',
   renewDeadlineMs: 'SHELFPULSE_RENEW_DEADLINE_MS',
   retryPeriodMs: 'SHELFPULSE_RETRY_PERIOD_MS',
@@ -133,6 +149,25 @@ export const envNames: Record<keyof OperatorConfig, string> = {
   deviceCloudApiKeyRefreshMs: 'SHELFPULSE_DEVICE_CLOUD_API_KEY_REFRESH_MS',
   deviceCloudAllowedUrls: 'SHELFPULSE_DEVICE_CLOUD_ALLOWED_URLS',
 };
+
+/** `shelfpulse-operator --help`: the operator takes no flags; every setting is a variable. */
+export const usage = `Usage: shelfpulse-operator
+
+Runs the ShelfFleet and MetricSink controllers. Every setting comes from the
+environment (docs/configuration.md lists types and defaults):
+${Object.entries(envNames)
+  .map(([field, name]) => {
+    const description = OperatorConfigSchema.shape[field as keyof OperatorConfig].description;
+    return `  ${name.padEnd(36)}${description ?? ''}`.trimEnd();
+  })
+  .join('\n')}
+
+Options:
+  -h, --help                          print this text and exit
+  --version                           print the name and version and exit
+
+Endpoints: GET /metrics, /healthz, /readyz on SHELFPULSE_LISTEN_HOST:SHELFPULSE_LISTEN_PORT.
+`;
 
 /** Whether the operator writes workloads and Events and reads Secrets in `namespace`. */
 export function manages(

@@ -19,10 +19,11 @@ import { startHealthServer, type HealthServer } from './runtime/health-server.ts
 import { Informer, objectKey, sleep, type InformerOptions } from './runtime/informer.ts';
 import { InformerGroup, type Cache } from './runtime/informer-group.ts';
 import { KeyedMutex } from './runtime/keyed-mutex.ts';
-import { LeaderElector } from './runtime/leader-election.ts';
+import { LeaderElector, deploymentOwner } from './runtime/leader-election.ts';
 import { OperatorMetrics } from './runtime/metrics.ts';
 import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
 import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
+import { reconcileUninstallGate } from './uninstall/gate.ts';
 import { findCondition } from './runtime/conditions.ts';
 
 export interface OperatorOptions {
@@ -142,6 +143,9 @@ export async function startOperator(
         leaseDurationMs: config.leaseDurationMs,
         renewDeadlineMs: config.renewDeadlineMs,
         retryPeriodMs: config.retryPeriodMs,
+        owner: config.leaseOwnerDeployment
+          ? await deploymentOwner(client, config.namespace, config.leaseOwnerDeployment, log)
+          : undefined,
       },
       log,
     );
@@ -267,8 +271,26 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
   // name, and fleets and sinks are checked again periodically, so a rotated or newly
   // opted-in Secret takes effect within subscriptionResyncMs / sinkCheckMs.
 
-  return {
+  const running: Running = {
     informers: Object.values(informers) as Cache<KubeObject>[],
     controllers: [fleets, sinks],
   };
+  if (config.uninstallGate) {
+    // One ConfigMap by name, in the operator's own namespace (the chart grants exactly that).
+    const gates = informer('uninstall-gate', resourcePath(resources.configMaps, config.namespace), {
+      fieldSelector: `metadata.name=${config.uninstallGate}`,
+    });
+    const uninstall = new Controller(
+      { name: 'uninstall', workers: 1, reconcile: (key) => reconcileUninstallGate(ctx, gates, key) },
+      log,
+      metrics,
+    );
+    gates.on({
+      added: (g) => uninstall.enqueue(objectKey(g)),
+      updated: (g) => uninstall.enqueue(objectKey(g)),
+    });
+    running.informers.push(gates);
+    running.controllers.push(uninstall);
+  }
+  return running;
 }

@@ -1,9 +1,16 @@
 #!/usr/bin/env node
 // device-cloud: the local stand-in for Izuma/Pelion Device Management (see --help).
 // Stops cleanly on SIGTERM or SIGINT.
+import { exitOnHelpOrVersion } from '@shelfpulse/operator/cli/help-and-version';
 import { loadCliConfig, usage } from '../src/cloud/cli-config.ts';
 import { ConfigError } from '../src/cloud/config.ts';
 import { startDeviceCloud } from '../src/cloud/device-cloud.ts';
+
+exitOnHelpOrVersion({
+  name: 'device-cloud',
+  usage,
+  packageJson: new URL('../package.json', import.meta.url),
+});
 
 async function main(): Promise<number> {
   let loaded;
@@ -13,10 +20,6 @@ async function main(): Promise<number> {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`device-cloud: ${err.message}\n`);
     return 2;
-  }
-  if (loaded.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
   }
   const cloud = await startDeviceCloud(loaded.config);
   await new Promise<void>((resolve) => {

@@ -5,12 +5,15 @@
 import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import { pino } from 'pino';
+import { exitOnHelpOrVersion } from '@shelfpulse/operator/cli/help-and-version';
 import { ConfigError, loadSettings, usage } from '../src/shelf/cli-config.ts';
 import { GroundTruthFile } from '../src/shelf/ground-truth-file.ts';
 import { startSummary } from '../src/shelf/live-summary.ts';
 import { createShelfSimMetrics } from '../src/shelf/metrics.ts';
 import { ShelfSimRunner } from '../src/shelf/shelf-sim-runner.ts';
 import { startStatusServer, type StatusServer } from '../src/shelf/status-server.ts';
+
+exitOnHelpOrVersion({ name: 'shelf-sim', usage, packageJson: new URL('../package.json', import.meta.url) });
 
 async function main(): Promise<number> {
   let settings;
@@ -20,10 +23,6 @@ async function main(): Promise<number> {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`shelf-sim: ${error.message}\n`);
     return 2;
-  }
-  if (settings.help) {
-    process.stdout.write(`${usage}\n`);
-    return 0;
   }
   const { config, options } = settings;
   const line =

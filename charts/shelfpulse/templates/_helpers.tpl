@@ -211,3 +211,8 @@ true
 {{- printf "%%(protocol)s://%%(domain)s:%%(http_port)s%s/" (include "shelfpulse.grafana.subPath" .) -}}
 {{- end -}}
 {{- end }}
+
+{{/* The pre-delete hook ConfigMap the operator releases once the release's ShelfFleets are gone. */}}
+{{- define "shelfpulse.uninstallGate" -}}
+{{ include "shelfpulse.fullname" . }}-uninstall
+{{- end }}

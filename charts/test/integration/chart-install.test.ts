@@ -167,11 +167,15 @@ describe('chart lifecycle in the real API server', () => {
   });
 
   it('uninstalls, leaving only the documented PVC and InfluxDB credentials, which a reinstall reuses', async () => {
+    // No operator runs here, so the pre-delete gate that waits for it to delete the example
+    // fleet would wait in vain: --no-hooks, as the chart README says for that case
+    // (chart-uninstall.test.ts runs the gate with an operator).
     const uninstall = await helm.run(
       'uninstall',
       release,
       '--namespace',
       namespace,
+      '--no-hooks',
       '--wait',
       '--timeout',
       '60s',

@@ -8,6 +8,9 @@ export const defaultDailyProfile = [
   0.6, 0.4, 0.2, 0.1,
 ];
 
+const pickupWeightsMessage =
+  'spec.simulator.behaviour.pickupItemWeights needs at least one weight above 0: a shopper picks up at least one item';
+
 export const BehaviourSchema = z
   .object({
     shoppersPerHour: z
@@ -35,8 +38,12 @@ export const BehaviourSchema = z
       .array(z.number().min(0))
       .min(1)
       .max(20)
+      .refine((weights) => weights.some((w) => w > 0), { message: pickupWeightsMessage })
       .default([0.8, 0.15, 0.05])
-      .describe('Relative weights of picking up 1, 2, 3… items.'),
+      .describe('Relative weights of picking up 1, 2, 3… items.')
+      .meta({
+        'x-kubernetes-validations': [{ rule: 'self.exists(w, w > 0)', message: pickupWeightsMessage }],
+      }),
     putBackProbability: z
       .number()
       .min(0)

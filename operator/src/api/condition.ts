@@ -35,10 +35,17 @@ export const objectName = z
   .max(253)
   .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, 'must be a lowercase DNS name');
 
+/** A key of a Secret's data, as the API server allows it. */
+export const secretKey = z
+  .string()
+  .min(1)
+  .max(253)
+  .regex(/^[-._a-zA-Z0-9]+$/, 'a Secret key uses letters, digits, "-", "_" and "."');
+
 export const SecretKeyRefSchema = z
   .object({
     name: objectName.describe('Name of a Secret in the same namespace.'),
-    key: z.string().min(1).max(253).describe('Key inside the Secret.'),
+    key: secretKey.describe('Key inside the Secret.'),
   })
   .describe('A key of a Secret in the same namespace.');
 export type SecretKeyRef = z.infer<typeof SecretKeyRefSchema>;

@@ -3,7 +3,9 @@
 // it and reports pointsWritten/pointsDropped in the status.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { z } from 'zod';
-import { ConditionsSchema, objectName } from './condition.ts';
+import { ConditionsSchema, objectName, secretKey } from './condition.ts';
+import { httpUrl } from './http-url.ts';
+import { influxDuration } from './influx-duration.ts';
 
 const influxName = z
   .string()
@@ -13,7 +15,9 @@ const influxName = z
 
 export const MetricSinkSpecSchema = z
   .object({
-    url: z.url().max(2048).describe('Base URL of InfluxDB, e.g. http://influxdb.shelfpulse:8086.'),
+    url: httpUrl('spec.url', 'spec.credentialsSecretRef').describe(
+      'Base URL of InfluxDB, e.g. http://influxdb.shelfpulse:8086.',
+    ),
     flavour: z
       .enum(['v1', 'v2'])
       .default('v1')
@@ -22,9 +26,7 @@ export const MetricSinkSpecSchema = z
       ),
     database: influxName.optional().describe('v1: the database to write to.'),
     retentionPolicy: influxName.optional().describe('v1: the retention policy; unset uses the default one.'),
-    retentionDuration: z
-      .string()
-      .regex(/^(INF|([0-9]+(w|d|h|m|s))+)$/, 'must be an InfluxQL duration such as 30d or INF')
+    retentionDuration: influxDuration('spec.retentionDuration')
       .default('INF')
       .describe('v1: duration of a retention policy the operator creates.'),
     createDatabase: z
@@ -41,9 +43,9 @@ export const MetricSinkSpecSchema = z
     credentialsSecretRef: z
       .object({
         name: objectName.describe('Name of a Secret in the same namespace.'),
-        usernameKey: z.string().min(1).default('username').describe('v1: key of the user name.'),
-        passwordKey: z.string().min(1).default('password').describe('v1: key of the password.'),
-        tokenKey: z.string().min(1).default('token').describe('v2: key of the API token.'),
+        usernameKey: secretKey.default('username').describe('v1: key of the user name.'),
+        passwordKey: secretKey.default('password').describe('v1: key of the password.'),
+        tokenKey: secretKey.default('token').describe('v2: key of the API token.'),
       })
       .optional()
       .describe('Secret with the credentials; without it requests are unauthenticated.'),
@@ -53,7 +55,7 @@ export const MetricSinkSpecSchema = z
         flushIntervalMs: z
           .int()
           .min(10)
-          .max(600_000)
+          .max(60_000)
           .default(1000)
           .describe('Longest wait before a batch is written.'),
         concurrency: z
@@ -75,8 +77,8 @@ export const MetricSinkSpecSchema = z
           .describe(
             'Retries of a failed write before its points are dropped; unset (the default): retry until written, so an outage delays points instead of losing them.',
           ),
-        initialDelayMs: z.int().min(1).max(600_000).default(500).describe('Delay before the first retry.'),
-        maxDelayMs: z.int().min(1).max(3_600_000).default(30_000).describe('Longest delay between retries.'),
+        initialDelayMs: z.int().min(1).max(60_000).default(500).describe('Delay before the first retry.'),
+        maxDelayMs: z.int().min(1).max(600_000).default(30_000).describe('Longest delay between retries.'),
       })
       .default({ initialDelayMs: 500, maxDelayMs: 30_000 })
       .describe('How the bridge retries failed writes (exponential backoff).')
@@ -90,7 +92,7 @@ export const MetricSinkSpecSchema = z
       }),
     bufferMaxPoints: z
       .int()
-      .min(1)
+      .min(100)
       .max(10_000_000)
       .default(100_000)
       .describe(

@@ -44,3 +44,48 @@ export const PlacementSchema = z
   })
   .describe('One product on one shelf position.');
 export type Placement = z.infer<typeof PlacementSchema>;
+
+const samePlacementMessage =
+  'a productId appears twice with a different position, capacity or restockThreshold: the bridge tags points by product, so one product has one placement per fleet';
+
+/** Whether every product id has one placement (repeating the same placement gives it more shelves). */
+export function onePlacementPerProduct(placements: readonly Placement[]): boolean {
+  const byProduct = new Map<string, Placement>();
+  for (const p of placements) {
+    const seen = byProduct.get(p.productId);
+    if (
+      seen &&
+      (seen.position !== p.position ||
+        seen.capacity !== p.capacity ||
+        seen.restockThreshold !== p.restockThreshold)
+    )
+      return false;
+    byProduct.set(p.productId, p);
+  }
+  return true;
+}
+
+export const PlacementsSchema = z
+  .array(
+    PlacementSchema.meta({
+      'x-kubernetes-validations': [
+        {
+          rule: 'self.restockThreshold < self.capacity',
+          message: 'restockThreshold must be lower than capacity',
+        },
+      ],
+    }),
+  )
+  .min(1)
+  // The rule below compares every pair: 256 keeps its cost within the API server's budget.
+  .max(256)
+  .refine(onePlacementPerProduct, { message: samePlacementMessage })
+  .describe('Products and positions; shelf i gets placements[i mod length].')
+  .meta({
+    'x-kubernetes-validations': [
+      {
+        rule: 'self.all(p, self.all(q, p.productId != q.productId || (p.position == q.position && p.capacity == q.capacity && p.restockThreshold == q.restockThreshold)))',
+        message: samePlacementMessage,
+      },
+    ],
+  });

@@ -4,7 +4,9 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { z } from 'zod';
 import { BehaviourSchema } from './behaviour.ts';
 import { ConditionsSchema, SecretKeyRefSchema, objectName } from './condition.ts';
-import { PlacementSchema } from './placement.ts';
+import { httpUrl } from './http-url.ts';
+import { PlacementsSchema } from './placement.ts';
+import { ResourcesSchema } from './resources.ts';
 
 const endpointPrefix = z
   .string()
@@ -36,14 +38,6 @@ export const DevicesSchema = z
     ],
   });
 
-/** CPU and memory as Kubernetes quantities ("100m", "64Mi"). */
-const quantities = z
-  .partialRecord(
-    z.enum(['cpu', 'memory']),
-    z.string().regex(/^[0-9]+(\.[0-9]+)?(m|k|Ki|M|Mi|G|Gi)?$/, 'must be a quantity such as 100m or 64Mi'),
-  )
-  .optional();
-
 export const SimulatorSchema = z
   .object({
     shelvesPerReplica: z
@@ -66,15 +60,10 @@ export const SimulatorSchema = z
       .string()
       .min(1)
       .max(512)
+      .regex(/^\S+$/, 'an image reference has no spaces')
       .optional()
       .describe("Simulator container image; defaults to the operator's configured image."),
-    resources: z
-      .object({
-        requests: quantities.describe('Requested cpu and memory.'),
-        limits: quantities.describe('cpu and memory limits.'),
-      })
-      .optional()
-      .describe('Resources of each simulator pod.'),
+    resources: ResourcesSchema.optional(),
   })
   .describe(
     'Simulated shelves: one StatefulSet pod per spec.replicas, each simulating shelvesPerReplica shelves.',
@@ -92,9 +81,7 @@ export const SimulatorSchema = z
 
 export const DeviceCloudSchema = z
   .object({
-    apiUrl: z
-      .url()
-      .max(2048)
+    apiUrl: httpUrl('spec.deviceCloud.apiUrl', 'spec.deviceCloud.apiKeySecretRef')
       .optional()
       .describe("Device Management API URL; defaults to the operator's configured device cloud."),
     apiKeySecretRef: SecretKeyRefSchema.optional().describe('Secret key holding the device-cloud API key.'),
@@ -110,27 +97,18 @@ export const ShelfFleetSpecSchema = z
       .default(1)
       .describe('Simulator pods (scale subresource). Ignored without spec.simulator.'),
     devices: DevicesSchema.optional(),
-    placements: z
-      .array(
-        PlacementSchema.meta({
-          'x-kubernetes-validations': [
-            {
-              rule: 'self.restockThreshold < self.capacity',
-              message: 'restockThreshold must be lower than capacity',
-            },
-          ],
-        }),
-      )
-      .min(1)
-      .max(1000)
-      .describe('Products and positions; shelf i gets placements[i mod length].'),
+    placements: PlacementsSchema,
     simulator: SimulatorSchema.optional(),
     deviceCloud: DeviceCloudSchema.optional(),
     sinks: z
-      .array(objectName.max(63))
+      .array(objectName)
       .max(16)
+      .refine((names) => new Set(names).size === names.length, {
+        message: 'spec.sinks names a MetricSink twice',
+      })
       .default([])
-      .describe("Names of MetricSinks in the same namespace that receive the fleet's data."),
+      .describe("Names of MetricSinks in the same namespace that receive the fleet's data.")
+      .meta({ 'x-kubernetes-list-type': 'set' }),
     store: z.string().max(63).default('').describe('Store identifier (tag `store`).'),
     aisle: z.string().max(63).default('').describe('Aisle identifier (tag `aisle`).'),
   })
@@ -161,6 +139,23 @@ export const ShelfFleetStatusSchema = z
   })
   .describe('Observed state of a ShelfFleet.');
 export type ShelfFleetStatus = z.infer<typeof ShelfFleetStatusSchema>;
+
+/**
+ * Rules on the whole object, for what the name becomes: the value of the
+ * label shelfpulse.io/fleet (63 characters at most), and for simulated shelves
+ * the prefix of pod hostnames (a DNS label, so no dots).
+ */
+export const shelfFleetObjectRules = [
+  {
+    rule: 'size(self.metadata.name) <= 63',
+    message: 'metadata.name must be at most 63 characters: it is the value of the label shelfpulse.io/fleet',
+  },
+  {
+    rule: "!has(self.spec) || !has(self.spec.simulator) || !self.metadata.name.contains('.')",
+    message:
+      'metadata.name must be a DNS label (no ".") for a fleet with spec.simulator: it names the simulator pods, whose hostnames have no dots',
+  },
+];
 
 export const shelfFleetNames = {
   kind: 'ShelfFleet',

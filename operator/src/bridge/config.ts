@@ -123,6 +123,13 @@ export const BridgeConfigSchema = z
           .min(1)
           .optional()
           .describe('This replica (the pod name); host name and pid by default.'),
+        ownerDeployment: z
+          .string()
+          .min(1)
+          .optional()
+          .describe(
+            "The bridge's Deployment (in the Lease's namespace): the Lease names it as owner, so deleting the Deployment deletes the Lease.",
+          ),
         podName: z
           .string()
           .min(1)
@@ -207,7 +214,8 @@ Options:
   --kube                fleets and sinks from ShelfFleet/MetricSink resources
   --namespace <ns>      with --kube: watch only this namespace
   --log-level <level>   trace | debug | info | warn | error | silent
-  -h, --help            this text
+  -h, --help            print this text and exit
+  --version             print the name and version and exit
 
 Environment (secrets never go in the file):
   BRIDGE_WEBHOOK_SECRET            shared secret the cloud sends in the webhook header
@@ -227,7 +235,8 @@ function describeIssues(error: z.ZodError): string {
   return error.issues.map((i) => `${i.path.join('.') || '(config)'}: ${i.message}`).join('\n');
 }
 
-export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig | 'help' {
+/** Reads flags, file and environment; --help and --version are answered before (cli/help-and-version.ts). */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig {
   let parsed;
   try {
     parsed = parseArgs({
@@ -241,7 +250,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
         kube: { type: 'boolean' },
         namespace: { type: 'string' },
         'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
     });
@@ -249,7 +257,6 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
     throw new ConfigError((error as Error).message);
   }
   const { values } = parsed;
-  if (values.help) return 'help';
   let raw: Record<string, unknown> = {};
   if (values.config) {
     let text: string;

@@ -4,12 +4,23 @@ import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { z } from 'zod';
 import { group, version } from '../api/group.ts';
 import { MetricSinkSpecSchema, MetricSinkStatusSchema, metricSinkNames } from '../api/metric-sink.ts';
-import { ShelfFleetSpecSchema, ShelfFleetStatusSchema, shelfFleetNames } from '../api/shelf-fleet.ts';
+import {
+  ShelfFleetSpecSchema,
+  ShelfFleetStatusSchema,
+  shelfFleetNames,
+  shelfFleetObjectRules,
+} from '../api/shelf-fleet.ts';
 import { structuralSchema, type JsonSchema } from './structural-schema.ts';
 
 const category = 'shelfpulse';
 
-function rootSchema(description: string, spec: z.ZodType, status: z.ZodType): JsonSchema {
+interface Rule {
+  rule: string;
+  message: string;
+}
+
+/** `rules` are CEL rules on the whole object; only they can see metadata.name. */
+function rootSchema(description: string, spec: z.ZodType, status: z.ZodType, rules: Rule[] = []): JsonSchema {
   return {
     type: 'object',
     description,
@@ -21,6 +32,7 @@ function rootSchema(description: string, spec: z.ZodType, status: z.ZodType): Js
       spec: structuralSchema(spec),
       status: structuralSchema(status),
     },
+    ...(rules.length > 0 ? { 'x-kubernetes-validations': rules } : {}),
   };
 }
 
@@ -63,6 +75,7 @@ export function shelfFleetCrd(): V1CustomResourceDefinition {
               'A set of smart shelves that belong together: real devices and/or simulated ones.',
               ShelfFleetSpecSchema,
               ShelfFleetStatusSchema,
+              shelfFleetObjectRules,
             ),
           },
           subresources: {

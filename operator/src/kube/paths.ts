@@ -10,6 +10,7 @@ export const resources = {
   shelfFleets: { group: 'shelfpulse.io', version: 'v1alpha1', plural: 'shelffleets', kind: 'ShelfFleet' },
   metricSinks: { group: 'shelfpulse.io', version: 'v1alpha1', plural: 'metricsinks', kind: 'MetricSink' },
   statefulSets: { group: 'apps', version: 'v1', plural: 'statefulsets', kind: 'StatefulSet' },
+  deployments: { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment' },
   configMaps: { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap' },
   secrets: { group: '', version: 'v1', plural: 'secrets', kind: 'Secret' },
   events: { group: '', version: 'v1', plural: 'events', kind: 'Event' },

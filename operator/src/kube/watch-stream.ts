@@ -13,6 +13,7 @@ export interface WatchOptions {
   timeoutSeconds: number;
   silenceMs: number;
   labelSelector?: string | undefined;
+  fieldSelector?: string | undefined;
   accept?: string | undefined;
   signal: AbortSignal;
 }
@@ -46,6 +47,7 @@ export async function watchStream<T extends KubeObject>(
         resourceVersion: options.resourceVersion,
         timeoutSeconds: options.timeoutSeconds,
         labelSelector: options.labelSelector,
+        fieldSelector: options.fieldSelector,
       },
       accept: options.accept,
       signal: abort.signal,

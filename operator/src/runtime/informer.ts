@@ -20,6 +20,8 @@ export interface InformerOptions {
   path: string;
   name: string;
   labelSelector?: string;
+  /** e.g. metadata.name=x: one object, which RBAC can then grant by name. */
+  fieldSelector?: string;
   /** Cache only metadata (PartialObjectMetadata): enough to notice a change, without holding e.g. Secret data. */
   metadataOnly?: boolean;
   resyncMs: number;
@@ -126,6 +128,7 @@ export class Informer<T extends KubeObject> {
         this.options.path,
         {
           labelSelector: this.options.labelSelector,
+          fieldSelector: this.options.fieldSelector,
           limit: this.options.pageSize ?? 500,
           continue: continueToken,
         },
@@ -173,6 +176,7 @@ export class Informer<T extends KubeObject> {
         timeoutSeconds,
         silenceMs: Math.min(this.options.silenceMs, (timeoutSeconds + 30) * 1000),
         labelSelector: this.options.labelSelector,
+        fieldSelector: this.options.fieldSelector,
         accept: this.options.metadataOnly ? metadataWatchAccept : undefined,
         signal: this.abort.signal,
       },

@@ -22,6 +22,15 @@ export interface LeaderElectionOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
+  /** The Lease's owner (the Deployment of the candidates): the garbage collector deletes the Lease with it. */
+  owner?: OwnerReference | undefined;
+}
+
+export interface OwnerReference {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid: string;
 }
 
 /** The margin rules of client-go: the deadline ends before the lease, a retry fits in the deadline. */
@@ -128,7 +137,11 @@ export class LeaderElector {
         const body = {
           apiVersion: 'coordination.k8s.io/v1',
           kind: 'Lease',
-          metadata: { name: this.options.name, namespace: this.options.namespace },
+          metadata: {
+            name: this.options.name,
+            namespace: this.options.namespace,
+            ...(this.options.owner ? { ownerReferences: [this.options.owner] } : {}),
+          },
           spec: {
             holderIdentity: identity,
             leaseDurationSeconds,
@@ -156,7 +169,7 @@ export class LeaderElector {
       };
       // PUT with the resourceVersion we read: a concurrent winner makes this a 409.
       await this.client.request('PUT', this.path(this.options.name), {
-        body: { ...lease, spec: next },
+        body: { ...lease, metadata: this.withOwner(lease.metadata), spec: next },
         signal,
       });
       return true;
@@ -166,6 +179,16 @@ export class LeaderElector {
       }
       return false;
     }
+  }
+
+  /** A Lease made before it had an owner (or by an older version) gets one when it is next written. */
+  private withOwner(metadata: Lease['metadata']): Lease['metadata'] {
+    const owner = this.options.owner;
+    if (!owner || metadata?.ownerReferences?.some((r) => r.uid === owner.uid)) return metadata;
+    const others = (metadata?.ownerReferences ?? []).filter(
+      (r) => r.kind !== owner.kind || r.name !== owner.name,
+    );
+    return { ...metadata, ownerReferences: [...others, owner] };
   }
 
   /** Gives the lease up on a clean shutdown, so another replica takes over at once. */
@@ -185,5 +208,21 @@ export class LeaderElector {
     } catch (error) {
       this.log.warn({ err: String(error) }, 'could not release the lease');
     }
+  }
+}
+
+/** The owner reference of a Deployment, or undefined (logged) when it cannot be read. */
+export async function deploymentOwner(
+  client: KubeClient,
+  namespace: string,
+  name: string,
+  log: Logger,
+): Promise<OwnerReference | undefined> {
+  try {
+    const deployment = await client.get(resourcePath(resources.deployments, namespace, name));
+    return { apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata!.uid! };
+  } catch (error) {
+    log.warn({ err: String(error), deployment: name }, 'the Lease gets no owner: cannot read the Deployment');
+    return undefined;
   }
 }

@@ -12,6 +12,12 @@ import { readReferencedSecret, SecretReferenceError } from '../kube/secret-refer
 import { resourcePath, resources } from '../kube/paths.ts';
 import { findCondition, setConditions } from '../runtime/conditions.ts';
 import { ReconcileError, errorMessage, type ReconcileResult } from '../runtime/controller.ts';
+import {
+  cleanupBlockedConditions,
+  cleanupBlockedMessage,
+  skipCloudCleanupAnnotation,
+  skipsCloudCleanup,
+} from './deletion.ts';
 import { fleetConditions, type FleetObservation } from './status.ts';
 import {
   fleetPresubscription,
@@ -302,11 +308,22 @@ async function deviceCloudOf(ctx: OperatorContext, fleet: Fleet): Promise<{ url:
   return { url, api: ctx.deviceCloud({ apiUrl: url, apiKey }) };
 }
 
-/** Removes the fleet's subscriptions from the device cloud, then the finalizer. */
+/**
+ * Removes the fleet's subscriptions from the device cloud, then the finalizer.
+ * While the device cloud refuses, the status says the deletion is blocked;
+ * the skip-cloud-cleanup annotation removes the finalizer without it.
+ */
 async function finalize(ctx: OperatorContext, fleet: Fleet): Promise<void> {
   if (!fleet.metadata.finalizers?.includes(subscriptionFinalizer)) return;
   const parsed = ShelfFleetSpecSchema.safeParse(fleet.spec);
-  if (parsed.success) {
+  if (skipsCloudCleanup(fleet)) {
+    await ctx.events.record(
+      fleet,
+      'Warning',
+      'CleanupSkipped',
+      `device-cloud subscriptions left in place: the fleet has ${skipCloudCleanupAnnotation}=true`,
+    );
+  } else if (parsed.success) {
     const typed: Fleet = { ...fleet, spec: parsed.data };
     let cloud: { url: string; api: DeviceCloud } | undefined;
     try {
@@ -324,31 +341,24 @@ async function finalize(ctx: OperatorContext, fleet: Fleet): Promise<void> {
     if (cloud) {
       const devices = fleetDevices(typed);
       const entry = fleetPresubscription(devices);
-      const api = cloud.api;
       try {
-        await ctx.presubscriptionLock.run(cloud.url, async () => {
-          // Another live fleet may want the very same entry; then it stays.
-          const shared = ctx.informers.fleets
-            .list()
-            .some(
-              (f) =>
-                f.metadata.uid !== fleet.metadata.uid &&
-                !f.metadata.deletionTimestamp &&
-                ShelfFleetSpecSchema.safeParse(f.spec).success &&
-                samePresubscription(
-                  fleetPresubscription(fleetDevices({ ...f, spec: ShelfFleetSpecSchema.parse(f.spec) })),
-                  entry,
-                ),
-            );
-          const merged = shared
-            ? undefined
-            : mergePresubscriptions(await api.listPresubscriptions(), [], [entry]);
-          if (merged) await api.updatePresubscriptions(merged);
-        });
-        await unsubscribeRegisteredDevices(api, devices);
+        await removeSubscriptions(ctx, fleet, cloud, devices);
       } catch (error) {
         const reason = error instanceof DeviceCloudError ? error.reason : 'DeviceCloudError';
-        await ctx.events.record(fleet, 'Warning', 'CleanupFailed', errorMessage(error));
+        await writeStatus(ctx, fleet, {
+          ...fleet.status,
+          conditions: cleanupBlockedConditions(
+            fleet.status?.conditions,
+            errorMessage(error),
+            fleet.metadata.generation,
+          ),
+        });
+        await ctx.events.record(
+          fleet,
+          'Warning',
+          'CleanupBlocked',
+          cleanupBlockedMessage(errorMessage(error)),
+        );
         throw new ReconcileError(reason, `removing device-cloud subscriptions: ${errorMessage(error)}`, {
           cause: error,
         });
@@ -373,6 +383,36 @@ async function finalize(ctx: OperatorContext, fleet: Fleet): Promise<void> {
       },
     ],
   );
+}
+
+/** The fleet's pre-subscription (unless a live fleet shares it) and its devices' subscriptions. */
+async function removeSubscriptions(
+  ctx: OperatorContext,
+  fleet: Fleet,
+  cloud: { url: string; api: DeviceCloud },
+  devices: FleetDevices,
+): Promise<void> {
+  const entry = fleetPresubscription(devices);
+  await ctx.presubscriptionLock.run(cloud.url, async () => {
+    // Another live fleet may want the very same entry; then it stays.
+    const shared = ctx.informers.fleets
+      .list()
+      .some(
+        (f) =>
+          f.metadata.uid !== fleet.metadata.uid &&
+          !f.metadata.deletionTimestamp &&
+          ShelfFleetSpecSchema.safeParse(f.spec).success &&
+          samePresubscription(
+            fleetPresubscription(fleetDevices({ ...f, spec: ShelfFleetSpecSchema.parse(f.spec) })),
+            entry,
+          ),
+      );
+    const merged = shared
+      ? undefined
+      : mergePresubscriptions(await cloud.api.listPresubscriptions(), [], [entry]);
+    if (merged) await cloud.api.updatePresubscriptions(merged);
+  });
+  await unsubscribeRegisteredDevices(cloud.api, devices);
 }
 
 async function recordTransitions(ctx: OperatorContext, fleet: Fleet, next: ShelfFleetStatus): Promise<void> {

@@ -1,5 +1,6 @@
 // `make demo` is the first thing a person runs: it must show real figures read
-// back from InfluxDB, and Ctrl-C must stop every process it started.
+// back from InfluxDB, redraw them in place on a terminal, print no warning the
+// person cannot act on, and Ctrl-C must stop every process it started.
 import { execFileSync, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +35,8 @@ describe('make demo', () => {
     }
     expect(output).toMatch(/ShelfPulse demo: 10 simulated shelves/);
     expect(pickups()).toBeGreaterThan(0);
+    expect(output).not.toMatch(/Warning/);
+    expect(output).not.toContain('\x1b[');
     const workDir = /logs\s+(\S+)/.exec(output)?.[1];
     expect(workDir).toMatch(/shelfpulse-demo-/);
 
@@ -41,5 +44,40 @@ describe('make demo', () => {
     expect(await exited).toBe(0);
     expect(output).toContain('stopped cleanly.');
     expect(processesUnder(workDir!)).toEqual([]);
+  });
+
+  it('redraws the table in place on a terminal, and stops on Ctrl-C typed there', async () => {
+    // `script` gives the demo a pseudo-terminal, as a person's terminal would.
+    const child = spawn('script', ['-qfec', `${process.execPath} ${demo}`, '/dev/null'], {
+      env: { ...process.env, DEMO_SHELVES: '4', DEMO_SPEEDUP: '120' },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const frames = (): string[] => output.split('\x1b[2J\x1b[H').slice(1);
+
+    try {
+      const deadline = Date.now() + 90_000;
+      while (frames().length < 3 && Date.now() < deadline && child.exitCode === null) {
+        await new Promise((r) => setTimeout(r, 500));
+      }
+      // Every frame is the whole view drawn from the top of the cleared screen: one table each.
+      expect(frames().length).toBeGreaterThanOrEqual(3);
+      for (const frame of frames().slice(0, -1)) {
+        expect(frame.match(/^product +position +pick-ups/gm)).toHaveLength(1);
+        expect(frame).toContain('Ctrl-C stops everything.');
+      }
+      expect(output).not.toMatch(/Warning/);
+      const workDir = /logs\s+(\S+)/.exec(output)?.[1];
+      expect(workDir).toMatch(/shelfpulse-demo-/);
+    } finally {
+      // A failed expectation must not leave the demo's processes running.
+      if (child.exitCode === null) child.stdin.write('\x03');
+    }
+    expect(await exited).toBe(0);
+    expect(output).toContain('stopped cleanly.');
+    expect(processesUnder(/logs\s+(\S+)/.exec(output)![1]!)).toEqual([]);
   });
 });

@@ -16,7 +16,8 @@ Options:
   --coap-host HOST    LwM2M server address (default 127.0.0.1)
   --coap-port PORT    LwM2M server port (default 0; 5683 is the usual CoAP port)
   --log-level LEVEL   fatal, error, warn, info, debug, trace or silent (default info)
-  -h, --help          Show this help
+  -h, --help          Print this text and exit
+  --version           Print the name and version and exit
 
 Environment (flags win over these, these over the config file):
   DEVICE_CLOUD_API_KEYS   Comma-separated API keys accepted as "Authorization: Bearer <key>"
@@ -36,10 +37,7 @@ function port(text: string | undefined, flag: string): number | undefined {
   return Number(text);
 }
 
-export function loadCliConfig(
-  argv: string[],
-  env: NodeJS.ProcessEnv,
-): { help: true } | { help: false; config: DeviceCloudConfig } {
+export function loadCliConfig(argv: string[], env: NodeJS.ProcessEnv): { config: DeviceCloudConfig } {
   let parsed;
   try {
     parsed = parseArgs({
@@ -51,7 +49,6 @@ export function loadCliConfig(
         'coap-host': { type: 'string' },
         'coap-port': { type: 'string' },
         'log-level': { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
       },
       strict: true,
       allowPositionals: false,
@@ -60,7 +57,6 @@ export function loadCliConfig(
     throw new ConfigError(`${(err as Error).message} (see --help)`);
   }
   const v = parsed.values;
-  if (v.help) return { help: true };
   const setting = (flag: keyof typeof v & string, variable: string): string | undefined => {
     const value = v[flag];
     return typeof value === 'string' ? value : env[variable] || undefined;
@@ -101,7 +97,6 @@ export function loadCliConfig(
   const drop = <T extends Record<string, unknown>>(o: T) =>
     Object.fromEntries(Object.entries(o).filter(([, x]) => x !== undefined));
   return {
-    help: false,
     config: parseDeviceCloudConfig({
       ...file,
       apiKeys: [...fileKeys, ...envKeys],

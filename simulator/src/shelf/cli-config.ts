@@ -32,7 +32,6 @@ const flags = {
   'log-level': { type: 'string' },
   summary: { type: 'string' },
   http: { type: 'string' },
-  help: { type: 'boolean' },
 } as const;
 
 export const usage = `Usage: shelf-sim [options]
@@ -50,6 +49,8 @@ export const usage = `Usage: shelf-sim [options]
   --log-level LEVEL        pino level (default info)
   --summary auto|line|json live summary on a terminal (auto), always (line), or JSON logs only
   --http HOST:PORT         serve /healthz, /readyz (all shelves registered) and /metrics
+  -h, --help               print this text and exit
+  --version                print the name and version and exit
 Every flag can be set as an environment variable SHELF_SIM_<FLAG> (e.g. SHELF_SIM_REPLICA_INDEX=3);
 in Kubernetes a StatefulSet pod name (SHELF_SIM_POD_NAME or HOSTNAME) ending in -<ordinal> sets
 the replica index unless --replica-index / SHELF_SIM_REPLICA_INDEX does.`;
@@ -63,8 +64,10 @@ const OptionsSchema = z.object({
 });
 export type ShelfSimOptions = z.infer<typeof OptionsSchema>;
 
-export type ShelfSimSettings =
-  { help: true } | { help: false; config: SimulatorConfig; options: ShelfSimOptions };
+export interface ShelfSimSettings {
+  config: SimulatorConfig;
+  options: ShelfSimOptions;
+}
 
 type Values = {
   [K in keyof typeof flags]?: (typeof flags)[K] extends { multiple: true }
@@ -176,10 +179,9 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
   for (const name of Object.keys(flags) as (keyof typeof flags)[]) {
     // An empty variable counts as unset (e.g. a downward-API label the cluster does not set).
     const fromEnv = env[envName(name)];
-    if (values[name] !== undefined || !fromEnv || name === 'help') continue;
+    if (values[name] !== undefined || !fromEnv) continue;
     (values as Record<string, unknown>)[name] = name === 'placement' ? fromEnv.split(',') : fromEnv;
   }
-  if (values.help) return { help: true };
 
   const input: Record<string, unknown> = values.config
     ? { ...(readJson(values.config, 'config file') as Record<string, unknown>) }
@@ -236,5 +238,5 @@ export function loadSettings(argv: string[], env: NodeJS.ProcessEnv = process.en
     http: values.http === undefined ? undefined : parseHttp(values.http),
   });
   if (!options.success) throw new ConfigError(describeIssues('shelf-sim options', options.error));
-  return { config: config.data, options: options.data, help: false };
+  return { config: config.data, options: options.data };
 }

@@ -1,0 +1,60 @@
+// What `helm test` checks in a release (operator/bin/release-check.ts, run by
+// the chart's test Pod): the operator's and the bridge's Deployments have ready
+// replicas, and the operator found the MetricSink reachable and writable (its
+// check ends in an empty write with the sink's credentials, which stores no
+// point). Each check is retried until the deadline: right after an install the
+// pods may still be starting.
+import type { MetricSink } from '../api/metric-sink.ts';
+import type { KubeClient, KubeObject } from '../kube/client.ts';
+import { resourcePath, resources } from '../kube/paths.ts';
+import { findCondition } from '../runtime/conditions.ts';
+import { errorMessage } from '../runtime/controller.ts';
+import { sleep } from '../runtime/informer.ts';
+
+export interface ReleaseCheckOptions {
+  client: KubeClient;
+  namespace: string;
+  deployments: string[];
+  sink?: string | undefined;
+  timeoutMs: number;
+  intervalMs?: number;
+}
+
+/** One line per check: [passed, what was seen]. */
+export type CheckResult = [boolean, string];
+
+type Deployment = KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
+
+async function deploymentReady(client: KubeClient, namespace: string, name: string): Promise<CheckResult> {
+  const d = await client.get<Deployment>(resourcePath(resources.deployments, namespace, name));
+  const wanted = d.spec?.replicas ?? 1;
+  const ready = d.status?.readyReplicas ?? 0;
+  return [ready >= Math.min(1, wanted), `Deployment ${name}: ${ready} of ${wanted} replicas ready`];
+}
+
+async function sinkWritable(client: KubeClient, namespace: string, name: string): Promise<CheckResult> {
+  const sink = await client.get<MetricSink & KubeObject>(
+    resourcePath(resources.metricSinks, namespace, name),
+  );
+  const ready = findCondition(sink.status?.conditions, 'Ready');
+  const ok = ready?.status === 'True' && sink.status?.writable === true;
+  const seen = ready
+    ? `Ready=${ready.status} (${ready.reason}${ready.message ? `: ${ready.message}` : ''})`
+    : 'not checked by the operator yet';
+  return [ok, `MetricSink ${name}: ${ok ? 'reachable and writable' : seen}`];
+}
+
+export async function checkRelease(options: ReleaseCheckOptions): Promise<CheckResult[]> {
+  const checks = [
+    ...options.deployments.map((d) => () => deploymentReady(options.client, options.namespace, d)),
+    ...(options.sink ? [() => sinkWritable(options.client, options.namespace, options.sink!)] : []),
+  ];
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const results = await Promise.all(
+      checks.map((check) => check().catch((error: unknown): CheckResult => [false, errorMessage(error)])),
+    );
+    if (results.every(([ok]) => ok) || Date.now() >= deadline) return results;
+    await sleep(options.intervalMs ?? 2_000);
+  }
+}
