@@ -237,6 +237,13 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     await recordMemory('load');
   });
 
+  it('passes the chart’s own tests (helm test) that a user runs after install', async () => {
+    const helm = new Helm(workDir, env.kube.kubeconfig);
+    const { stdout } = await helm.run('test', release, '--namespace', namespace, '--timeout', '180s');
+    expect(stdout).toMatch(/Phase:\s+Succeeded/);
+    expect(stdout).not.toMatch(/Phase:\s+Failed/);
+  });
+
   it('answers the original tutorial query and every dashboard panel query', async () => {
     const tutorial = await query(
       `SELECT non_negative_difference(count("count")) FROM "product_count" WHERE time > now() - 1h GROUP BY time(1s), "product_id" fill(previous)`,

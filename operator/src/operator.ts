@@ -19,7 +19,7 @@ import { startHealthServer, type HealthServer } from './runtime/health-server.ts
 import { Informer, objectKey, sleep, type InformerOptions } from './runtime/informer.ts';
 import { InformerGroup, type Cache } from './runtime/informer-group.ts';
 import { KeyedMutex } from './runtime/keyed-mutex.ts';
-import { LeaderElector, deploymentOwner } from './runtime/leader-election.ts';
+import { LeaderElector, workloadOwner } from './runtime/leader-election.ts';
 import { OperatorMetrics } from './runtime/metrics.ts';
 import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
 import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
@@ -144,7 +144,7 @@ export async function startOperator(
         renewDeadlineMs: config.renewDeadlineMs,
         retryPeriodMs: config.retryPeriodMs,
         owner: config.leaseOwnerDeployment
-          ? await deploymentOwner(client, config.namespace, config.leaseOwnerDeployment, log)
+          ? await workloadOwner(client, config.namespace, 'Deployment', config.leaseOwnerDeployment, log)
           : undefined,
       },
       log,

@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubeClient } from '../kube/client.ts';
 import { loadConnection } from '../kube/connection.ts';
-import { LeaderElector, deploymentOwner } from '../runtime/leader-election.ts';
+import { LeaderElector, workloadOwner } from '../runtime/leader-election.ts';
 import { KubeRouting } from './kube-routing.ts';
 import { SinkStatusReporter } from './sink-status.ts';
 import { HealthReporter } from './health-report.ts';
@@ -239,7 +239,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
         renewDeadlineMs: le.renewDeadlineMs,
         retryPeriodMs: le.retryPeriodMs,
         owner: le.ownerDeployment
-          ? await deploymentOwner(kube, le.namespace, le.ownerDeployment, log)
+          ? await workloadOwner(kube, le.namespace, le.ownerKind, le.ownerDeployment, log)
           : undefined,
       },
       log,

@@ -128,8 +128,12 @@ export const BridgeConfigSchema = z
           .min(1)
           .optional()
           .describe(
-            "The bridge's Deployment (in the Lease's namespace): the Lease names it as owner, so deleting the Deployment deletes the Lease.",
+            "The bridge's workload (in the Lease's namespace): the Lease names it as owner, so deleting the workload deletes the Lease.",
           ),
+        ownerKind: z
+          .enum(['Deployment', 'StatefulSet'])
+          .default('Deployment')
+          .describe("The kind of ownerDeployment: a StatefulSet when the chart's bridge.persistence is on."),
         podName: z
           .string()
           .min(1)

@@ -22,7 +22,7 @@ export interface LeaderElectionOptions {
   leaseDurationMs: number;
   renewDeadlineMs: number;
   retryPeriodMs: number;
-  /** The Lease's owner (the Deployment of the candidates): the garbage collector deletes the Lease with it. */
+  /** The Lease's owner (the candidates' Deployment or StatefulSet): the garbage collector deletes the Lease with it. */
   owner?: OwnerReference | undefined;
 }
 
@@ -211,18 +211,20 @@ export class LeaderElector {
   }
 }
 
-/** The owner reference of a Deployment, or undefined (logged) when it cannot be read. */
-export async function deploymentOwner(
+/** The owner reference of the candidates' workload, or undefined (logged) when it cannot be read. */
+export async function workloadOwner(
   client: KubeClient,
   namespace: string,
+  kind: 'Deployment' | 'StatefulSet',
   name: string,
   log: Logger,
 ): Promise<OwnerReference | undefined> {
+  const resource = kind === 'Deployment' ? resources.deployments : resources.statefulSets;
   try {
-    const deployment = await client.get(resourcePath(resources.deployments, namespace, name));
-    return { apiVersion: 'apps/v1', kind: 'Deployment', name, uid: deployment.metadata!.uid! };
+    const workload = await client.get(resourcePath(resource, namespace, name));
+    return { apiVersion: 'apps/v1', kind, name, uid: workload.metadata!.uid! };
   } catch (error) {
-    log.warn({ err: String(error), deployment: name }, 'the Lease gets no owner: cannot read the Deployment');
+    log.warn({ err: String(error), kind, name }, 'the Lease gets no owner: cannot read its workload');
     return undefined;
   }
 }
