@@ -9,12 +9,13 @@ import { loadConnection } from '../src/kube/connection.ts';
 
 const usage = `Usage: release-check [options]
 
-Checks a ShelfPulse release as \`helm test\` does: the Deployments have ready
+Checks a ShelfPulse release as \`helm test\` does: the workloads have ready
 replicas and the operator found the MetricSink reachable and writable.
 
 Options:
   --namespace NS        the release's namespace (default: RELEASE_NAMESPACE)
   --deployment NAME     a Deployment that must have ready replicas (repeatable)
+  --statefulset NAME    a StatefulSet that must have ready replicas (repeatable)
   --sink NAME           a MetricSink that must be Ready and writable
   --timeout SECONDS     how long to retry the checks (default 60)
   -h, --help            print this text and exit
@@ -35,6 +36,7 @@ try {
     options: {
       namespace: { type: 'string', default: process.env['RELEASE_NAMESPACE'] },
       deployment: { type: 'string', multiple: true, default: [] },
+      statefulset: { type: 'string', multiple: true, default: [] },
       sink: { type: 'string' },
       timeout: { type: 'string', default: '60' },
     },
@@ -48,6 +50,7 @@ try {
   options = {
     namespace: values.namespace,
     deployments: values.deployment,
+    statefulSets: values.statefulset,
     sink: values.sink,
     timeoutMs: timeout * 1000,
   };

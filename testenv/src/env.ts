@@ -13,6 +13,7 @@ import { startKubeScheduler } from './kube-scheduler.ts';
 import { loadKubeConfig } from './kubeconfig.ts';
 import { startKwok } from './kwok.ts';
 import type { ManagedProcess } from './managed-process.ts';
+import { isAlive } from './process-alive.ts';
 import {
   abandonTestNode,
   buildImages,
@@ -42,15 +43,6 @@ function removeAbandonedWorkDirs(): void {
     } catch {
       // Not ours, or still being created: leave it.
     }
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

@@ -26,7 +26,7 @@ const release = 'gone';
 const helm = new Helm(env.workDir, env.kube.kubeconfig);
 const kubectl = new Kubectl(env.kube.kubeconfig);
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -182,5 +182,5 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       await fetch(`${cloud.url}/v2/subscriptions`, { headers: { authorization: `Bearer ${apiKey}` } })
     ).json();
     expect(presubscriptions).toEqual([]);
-  });
+  }, 480_000);
 });

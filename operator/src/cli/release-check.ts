@@ -1,6 +1,6 @@
 // What `helm test` checks in a release (operator/bin/release-check.ts, run by
-// the chart's test Pod): the operator's and the bridge's Deployments have ready
-// replicas, and the operator found the MetricSink reachable and writable (its
+// the chart's test Pod): the operator's and the bridge's workloads (Deployments,
+// or the bridge's StatefulSet when its spool is persistent) have ready replicas, and the operator found the MetricSink reachable and writable (its
 // check ends in an empty write with the sink's credentials, which stores no
 // point). Each check is retried until the deadline: right after an install the
 // pods may still be starting.
@@ -15,6 +15,7 @@ export interface ReleaseCheckOptions {
   client: KubeClient;
   namespace: string;
   deployments: string[];
+  statefulSets?: string[] | undefined;
   sink?: string | undefined;
   timeoutMs: number;
   intervalMs?: number;
@@ -23,13 +24,19 @@ export interface ReleaseCheckOptions {
 /** One line per check: [passed, what was seen]. */
 export type CheckResult = [boolean, string];
 
-type Deployment = KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
+type Workload = KubeObject & { spec?: { replicas?: number }; status?: { readyReplicas?: number } };
 
-async function deploymentReady(client: KubeClient, namespace: string, name: string): Promise<CheckResult> {
-  const d = await client.get<Deployment>(resourcePath(resources.deployments, namespace, name));
-  const wanted = d.spec?.replicas ?? 1;
-  const ready = d.status?.readyReplicas ?? 0;
-  return [ready >= Math.min(1, wanted), `Deployment ${name}: ${ready} of ${wanted} replicas ready`];
+async function workloadReady(
+  client: KubeClient,
+  namespace: string,
+  kind: 'Deployment' | 'StatefulSet',
+  name: string,
+): Promise<CheckResult> {
+  const resource = kind === 'Deployment' ? resources.deployments : resources.statefulSets;
+  const w = await client.get<Workload>(resourcePath(resource, namespace, name));
+  const wanted = w.spec?.replicas ?? 1;
+  const ready = w.status?.readyReplicas ?? 0;
+  return [ready >= Math.min(1, wanted), `${kind} ${name}: ${ready} of ${wanted} replicas ready`];
 }
 
 async function sinkWritable(client: KubeClient, namespace: string, name: string): Promise<CheckResult> {
@@ -46,7 +53,12 @@ async function sinkWritable(client: KubeClient, namespace: string, name: string)
 
 export async function checkRelease(options: ReleaseCheckOptions): Promise<CheckResult[]> {
   const checks = [
-    ...options.deployments.map((d) => () => deploymentReady(options.client, options.namespace, d)),
+    ...options.deployments.map(
+      (d) => () => workloadReady(options.client, options.namespace, 'Deployment', d),
+    ),
+    ...(options.statefulSets ?? []).map(
+      (s) => () => workloadReady(options.client, options.namespace, 'StatefulSet', s),
+    ),
     ...(options.sink ? [() => sinkWritable(options.client, options.namespace, options.sink!)] : []),
   ];
   const deadline = Date.now() + options.timeoutMs;

@@ -2,17 +2,9 @@
 // paths (see host-cleanup.ts), so a second node at the same time would share
 // them. The lock names its owner; a dead owner's node is cleaned up first.
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { isAlive } from '../process-alive.ts';
 
 const lockFile = '/run/shelfpulse-test-node.lock';
-
-function ownerAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
 
 /** Takes the lock; returns true when a dead owner's node may have left things behind. */
 export function acquireNodeLock(): boolean {
@@ -22,7 +14,7 @@ export function acquireNodeLock(): boolean {
   } catch {
     // No lock: nobody had a node here since the last clean stop (or ever).
   }
-  if (previous && previous !== process.pid && ownerAlive(previous)) {
+  if (previous && previous !== process.pid && isAlive(previous)) {
     throw new Error(
       `another test node is running here (process ${previous}, ${lockFile}); one real node per machine`,
     );
