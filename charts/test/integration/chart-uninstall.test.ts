@@ -26,12 +26,15 @@ const release = 'gone';
 const helm = new Helm(env.workDir, env.kube.kubeconfig);
 const kubectl = new Kubectl(env.kube.kubeconfig);
 
+/** What the processes under test said last, for a failure message. */
+let lastWords = (): string => '';
+
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 180_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${lastWords()}`);
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
@@ -139,6 +142,13 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       },
     });
     bridge.start();
+    lastWords = () =>
+      [
+        'operator (last 15 log lines):',
+        ...operator!.logs.slice(-15).map((l) => JSON.stringify(l)),
+        'bridge (last 15 log lines):',
+        bridge!.tail(15),
+      ].join('\n');
 
     // The operator has taken the fleet in hand (finalizer, simulator workload, pre-subscription),
     // and the operator and the bridge hold their Leases.

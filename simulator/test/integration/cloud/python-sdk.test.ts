@@ -33,9 +33,14 @@ class Scenario {
 
   constructor(python: string, name: string, env: Record<string, string>) {
     this.child = spawn(python, ['-u', clientScript, name], { env: { ...process.env, ...env } });
-    createInterface({ input: this.child.stdout }).on('line', (line) =>
-      this.lines.push(JSON.parse(line) as Line),
-    );
+    createInterface({ input: this.child.stdout }).on('line', (line) => {
+      try {
+        this.lines.push(JSON.parse(line) as Line);
+      } catch {
+        // Not one JSON object: kept, so a failing wait shows it, never thrown here.
+        this.lines.push({ event: 'unreadable', line });
+      }
+    });
     this.child.stderr.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     this.exited = new Promise((resolve) => this.child.on('exit', (code) => resolve(code)));
   }

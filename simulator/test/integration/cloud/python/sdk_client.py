@@ -19,8 +19,16 @@ from mbed_cloud.exceptions import CloudAsyncError  # noqa: E402
 COUNT = "/10341/0/26342"
 
 
+# The SDK's notification thread and the main thread both report: one whole
+# line at a time, or two lines interleave into one the test cannot read.
+_emit_lock = threading.Lock()
+
+
 def emit(**fields):
-    print(json.dumps(fields), flush=True)
+    line = json.dumps(fields)
+    with _emit_lock:
+        sys.stdout.write(line + "\n")
+        sys.stdout.flush()
 
 
 def api(**config):
