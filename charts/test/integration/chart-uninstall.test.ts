@@ -9,22 +9,28 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Helm,
   loadKubeConfig,
   ManagedProcess,
   mintServiceAccountKubeconfig,
+  TestEnv,
+  type TestEnvInfo,
 } from '../../../testenv/src/index.ts';
 import { startDeviceCloud, type DeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { spawnOperator, type OperatorProcess } from '../../../operator/test/integration/operator-process.ts';
 import { chartDir, Kubectl, unique, type K8sObject } from './chart.ts';
 
-const env = inject('testenv');
+// The bridge routes from every MetricSink in the cluster: with an API server of
+// its own, other tests' sinks (some point at servers kept silent on purpose)
+// cannot slow this one down.
+let own: TestEnv | undefined;
+let env: TestEnvInfo;
 const namespace = unique('chart-uninstall');
 const release = 'gone';
-const helm = new Helm(env.workDir, env.kube.kubeconfig);
-const kubectl = new Kubectl(env.kube.kubeconfig);
+let helm: Helm;
+let kubectl: Kubectl;
 
 /** What the processes under test said last, for a failure message. */
 let lastWords = (): string => '';
@@ -52,9 +58,13 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
   let bridge: ManagedProcess | undefined;
 
   beforeAll(async () => {
+    own = await TestEnv.start({ influx: false, nodes: false });
+    env = own.info();
+    helm = new Helm(env.workDir, env.kube.kubeconfig);
+    kubectl = new Kubectl(env.kube.kubeconfig);
     await kubectl.installCrds();
     await kubectl.restrictedNamespace(namespace);
-  });
+  }, 180_000);
   afterAll(async () => {
     await operator?.stop();
     await bridge?.stop();
@@ -63,7 +73,8 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       .run('uninstall', release, '--namespace', namespace, '--ignore-not-found', '--no-hooks')
       .catch(() => undefined);
     await kubectl.run(['delete', 'namespace', namespace, '--wait=false']).catch(() => undefined);
-  });
+    await own?.stop();
+  }, 180_000);
 
   it('leaves no ShelfFleet, StatefulSet, ConfigMap or Lease behind', async () => {
     await helm.run(

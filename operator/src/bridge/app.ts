@@ -121,22 +121,27 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     productWaitMs: cloud ? config.productWaitMs : 0,
   });
   // Continue each device's counts from where InfluxDB has them (the spool, when newer, wins).
+  // Every sink is asked at once (each read is bounded), so that sinks that never answer
+  // cannot add up to delay a takeover; the answers apply in the sinks' order.
   const loadCounts = async (): Promise<void> => {
-    for (const sink of [...(bridge as Bridge).sinks.values()].map((w) => w.config)) {
-      try {
-        const last = await lastCounts(sink);
-        const translator = (bridge as Bridge).translator;
-        const seeded = translator.deriver.seed(last.devices);
-        for (const [device, product] of Object.entries(last.products))
-          if (translator.productId(device) === undefined) translator.setProductId(device, product);
-        log.info({ sink: sink.name, devices: seeded }, 'device counts loaded from InfluxDB');
-      } catch (error) {
+    const sinks = [...(bridge as Bridge).sinks.values()].map((w) => w.config);
+    const answers = await Promise.allSettled(sinks.map((sink) => lastCounts(sink)));
+    answers.forEach((answer, i) => {
+      const sink = sinks[i]!;
+      if (answer.status === 'rejected') {
         log.warn(
-          { sink: sink.name, err: error },
+          { sink: sink.name, err: answer.reason },
           'could not load device counts; first counts will be baselines',
         );
+        return;
       }
-    }
+      const last = answer.value;
+      const translator = (bridge as Bridge).translator;
+      const seeded = translator.deriver.seed(last.devices);
+      for (const [device, product] of Object.entries(last.products))
+        if (translator.productId(device) === undefined) translator.setProductId(device, product);
+      log.info({ sink: sink.name, devices: seeded }, 'device counts loaded from InfluxDB');
+    });
   };
   // Without leader election this replica is the only consumer and active at once.
   let active = !config.leaderElection;
