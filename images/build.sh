@@ -96,15 +96,9 @@ base_layer() {
 
 # The Node.js binary the lockfile pins (the npm `node` package), at /usr/local/bin/node.
 node_layer() {
-  local out="$1" bin="$ROOT/node_modules/node/bin/node"
+  local bin="$ROOT/node_modules/node/bin/node"
   [ -x "$bin" ] || die "$bin missing: run npm ci first (make images does)"
-  local dir
-  dir="$(mktemp -d)"
-  mkdir -p "$dir/usr/local/bin"
-  cp "$bin" "$dir/usr/local/bin/node"
-  seal "$dir"
-  tar_layer "$dir" "$out"
-  chmod -R u+w "$dir" && rm -rf "$dir"
+  binary_layer "$1" "$bin"
 }
 
 # Production dependencies of one workspace, installed from package-lock.json.

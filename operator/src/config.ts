@@ -4,6 +4,14 @@ import { z } from 'zod';
 import { leaderElectionTimingError } from './runtime/leader-election.ts';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
+/** An environment variable's "a, b,c" as ["a", "b", "c"]; other values pass through. */
+const commaList = (v: unknown): unknown =>
+  typeof v === 'string'
+    ? v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : v;
 
 export const OperatorConfigSchema = z
   .object({
@@ -21,13 +29,7 @@ export const OperatorConfigSchema = z
       .describe('Reconcile only this namespace (a namespaced install); unset means all namespaces.'),
     managedNamespaces: z
       .preprocess(
-        (v) =>
-          typeof v === 'string'
-            ? v
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean)
-            : v,
+        commaList,
         z.array(z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'must be a namespace name')),
       )
       .default([])
@@ -95,16 +97,7 @@ export const OperatorConfigSchema = z
       'How long the key read from SHELFPULSE_DEVICE_CLOUD_API_KEY_SECRET is used before it is read again.',
     ),
     deviceCloudAllowedUrls: z
-      .preprocess(
-        (v) =>
-          typeof v === 'string'
-            ? v
-                .split(',')
-                .map((s) => s.trim())
-                .filter(Boolean)
-            : v,
-        z.array(z.url()),
-      )
+      .preprocess(commaList, z.array(z.url()))
       .default([])
       .describe(
         "Comma-separated URL prefixes a ShelfFleet's spec.deviceCloud.apiUrl must start with; empty allows any (the operator's own key still goes only to deviceCloudUrl).",

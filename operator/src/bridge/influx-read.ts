@@ -8,10 +8,20 @@ export interface QuerySeries {
   values: unknown[][];
 }
 
-export async function influxQuery(sink: SinkConfig, q: string, timeoutMs = 30_000): Promise<QuerySeries[]> {
+export interface QueryOptions {
+  timeoutMs?: number;
+  /** Timestamp precision of the answer (default `ms`). */
+  epoch?: 'ms' | 'u';
+}
+
+export async function influxQuery(
+  sink: SinkConfig,
+  q: string,
+  { timeoutMs = 30_000, epoch = 'ms' }: QueryOptions = {},
+): Promise<QuerySeries[]> {
   const params = new URLSearchParams({
     db: sink.database ?? sink.bucket?.split('/')[0] ?? '',
-    epoch: 'ms',
+    epoch,
     q,
   });
   if (sink.retentionPolicy) params.set('rp', sink.retentionPolicy);
