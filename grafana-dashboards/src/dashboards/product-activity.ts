@@ -22,7 +22,7 @@ export const productActivityQuery = select(`non_negative_difference(count(${'"co
   .groupByTags('product_id')
   .fill('previous');
 
-/** Count changes per bucket: counted in raw points, summed from the rollup's per-hour counts. */
+/** Count changes per bucket: counted in raw points, summed from the rollups' per-hour (per-day) counts. */
 export const countChangesQuery = (tier: Tier) =>
   select(tier.retentionPolicy ? `sum(${ident(rollupFields.changes)})` : `count(${ident(productCount.field)})`)
     .from(productCount.measurement, tier.retentionPolicy)
@@ -46,7 +46,7 @@ export function productActivity() {
       .title('Product activity')
       .description(
         'Up to 1 h ranges: non_negative_difference(count("count")) per second (the tutorial). ' +
-          'Longer ranges: count changes per interval, from the hourly rollups beyond ~16 h.',
+          'Longer ranges: count changes per interval, from the hourly rollups beyond ~16 h and the daily ones beyond ~17 days.',
       )
       .height(10)
       .span(24)

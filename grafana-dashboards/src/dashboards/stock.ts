@@ -27,7 +27,7 @@ export const emptyShelvesQuery = (tier: Tier) =>
     )
     .where('"last" = 0', '$timeFilter', ...tier.band);
 
-/** Restock events: counted in raw points, summed from the rollup's per-hour counts. */
+/** Restock events: counted in raw points, summed from the rollups' per-hour (per-day) counts. */
 export const restocksQuery = (tier: Tier) =>
   select(
     tier.retentionPolicy

@@ -5,9 +5,9 @@
 // Then three days of shelf activity are written as the writer user, the
 // continuous queries' own SELECT INTO (as the server stored them) is run over
 // that past window, and
-// - the hourly rollups hold the same totals as the raw points (pick-ups per
-//   product per day, event and count-change counts, last counts per shelf), which equal
-//   the ground truth;
+// - the hourly rollups, and the daily rollups made from them, hold the same
+//   totals as the raw points (pick-ups per product per day, event and
+//   count-change counts, last counts per shelf), which equal the ground truth;
 // - every panel answers from exactly one target for a given range (the other
 //   targets' interval bands fold to false in InfluxDB and return nothing), and
 //   over long ranges that target, reading the rollups, returns the same series
@@ -33,7 +33,13 @@ import { bandsHold, intervalMs, interpolate, type QueryContext } from '../../src
 import type { InfluxTarget } from '../../src/influx-target.ts';
 import type { Select } from '../../src/influxql.ts';
 import { buildDashboards } from '../../src/index.ts';
-import { rollupRetentionPolicy, tierFor, tiers, type Tier } from '../../src/rollups.ts';
+import {
+  dailyRollupRetentionPolicy,
+  rollupRetentionPolicy,
+  tierFor,
+  tiers,
+  type Tier,
+} from '../../src/rollups.ts';
 import { allValue } from '../../src/variables.ts';
 import { daysGroundTruth } from './days-scenario.ts';
 import { scenarioLines } from './scenario.ts';
@@ -163,7 +169,8 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
     });
     expect(write.status, await write.text()).toBe(204);
 
-    // Backfill: each continuous query's own SELECT INTO, as the server stored it, over the written window.
+    // Backfill: each continuous query's own SELECT INTO, as the server stored it, over the written window
+    // (whole UTC days), in the server's order: the hourly CQs, then the daily ones that read their rows.
     const [cqs] = await run('SHOW CONTINUOUS QUERIES').then((s) => s.filter((x) => x.name === database));
     for (const [, stored] of cqs!.values) {
       const [, select, groupBy] = /BEGIN (SELECT .*) GROUP BY (.*) END$/.exec(stored as string)!;
@@ -175,25 +182,39 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
     await influx?.stop();
   });
 
-  it('creates the raw retention (default) and the hourly rollup with one continuous query per measurement', async () => {
+  it('creates the raw retention (default), the hourly and the daily rollup with one continuous query per measurement each', async () => {
     const policies = await run('SHOW RETENTION POLICIES');
     expect(policies[0]!.values.map(([name, duration, , , isDefault]) => [name, duration, isDefault])).toEqual(
       [
         ['autogen', '720h0m0s', true],
         [rollupRetentionPolicy, '0s', false],
+        [dailyRollupRetentionPolicy, '0s', false],
       ],
     );
     const cqs = (await run('SHOW CONTINUOUS QUERIES')).find((s) => s.name === database)!;
-    expect(cqs.values.map(([name]) => name).sort()).toEqual([
-      'product_count_1h',
-      'shelf_event_1h',
-      'shelfpulse_bridge_fleet_1h',
-      'shelfpulse_bridge_sink_1h',
+    const measurements = [
+      'product_count',
+      'shelf_event',
+      'shelfpulse_bridge_fleet',
+      'shelfpulse_bridge_sink',
+    ];
+    // In this order: InfluxDB runs a database's CQs one after another, so the daily ones see this run's hourly rows.
+    expect(cqs.values.map(([name]) => name)).toEqual([
+      ...measurements.map((m) => `${m}_1h`),
+      ...measurements.map((m) => `${m}_1d`),
     ]);
-    for (const [, query] of cqs.values)
+    for (const [name, query] of cqs.values) {
+      const m = (name as string).replace(/_1[hd]$/, '');
       expect(query).toMatch(
-        new RegExp(`RESAMPLE EVERY 10m FOR 2h .* INTO ${database}\\.${rollupRetentionPolicy}\\.`),
+        (name as string).endsWith('_1h')
+          ? new RegExp(
+              `RESAMPLE EVERY 10m FOR 2h .* INTO ${database}\\.${rollupRetentionPolicy}\\.${m} FROM ${database}\\.autogen\\.${m} GROUP BY time\\(1h\\)`,
+            )
+          : new RegExp(
+              `RESAMPLE EVERY 10m FOR 1d .* INTO ${database}\\.${dailyRollupRetentionPolicy}\\.${m} FROM ${database}\\.${rollupRetentionPolicy}\\.${m} GROUP BY time\\(1d\\)`,
+            ),
       );
+    }
   });
 
   it('can run the file again (an upgrade re-applies it by hand, README) without error', async () => {
@@ -212,7 +233,7 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
     expect(rows[0]!.values[0]![1]).toBe(truth.interactions.length);
   });
 
-  it('rollups hold the same totals as the raw points: pick-ups per product per day, events, changes, last counts', async () => {
+  it('hourly and daily rollups hold the same totals as the raw points: pick-ups per product per day, events, changes, last counts', async () => {
     const window = `time >= ${fromMs}ms AND time < ${toMs}ms`;
     const perDay = async (expression: string, rp: string, measurement: string, where = '') =>
       normalised(
@@ -224,7 +245,9 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
       );
     const pickups = `"kind" = 'pickup' AND `;
     const rawPickups = await perDay('sum("items")', 'autogen', 'shelf_event', pickups);
-    expect(await perDay('sum("items")', rollupRetentionPolicy, 'shelf_event', pickups)).toEqual(rawPickups);
+    const rollups = [rollupRetentionPolicy, dailyRollupRetentionPolicy];
+    for (const rp of rollups)
+      expect(await perDay('sum("items")', rp, 'shelf_event', pickups), rp).toEqual(rawPickups);
     // …and both equal what happened on the shelves.
     const wanted = new Map<string, number>();
     for (const i of truth.interactions.filter((i) => i.kind === 'pickup')) {
@@ -239,12 +262,12 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
     }
     expect(got).toEqual(wanted);
 
-    expect(await perDay('sum("events")', rollupRetentionPolicy, 'shelf_event')).toEqual(
-      await perDay('count("items")', 'autogen', 'shelf_event'),
-    );
-    expect(await perDay('sum("changes")', rollupRetentionPolicy, 'product_count')).toEqual(
-      await perDay('count("count")', 'autogen', 'product_count'),
-    );
+    const rawEvents = await perDay('count("items")', 'autogen', 'shelf_event');
+    const rawChanges = await perDay('count("count")', 'autogen', 'product_count');
+    for (const rp of rollups) {
+      expect(await perDay('sum("events")', rp, 'shelf_event'), rp).toEqual(rawEvents);
+      expect(await perDay('sum("changes")', rp, 'product_count'), rp).toEqual(rawChanges);
+    }
     // Last counts per shelf (as "Stock per shelf" reads them; across shelves an hour's points tie).
     const lastPerShelf = async (rp: string) =>
       normalised(
@@ -254,17 +277,43 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
           'GET',
         ),
       );
-    expect(await lastPerShelf(rollupRetentionPolicy)).toEqual(await lastPerShelf('autogen'));
+    const rawLast = await lastPerShelf('autogen');
+    for (const rp of rollups) expect(await lastPerShelf(rp), rp).toEqual(rawLast);
+    // The daily rollup has one row per series and day (the hourly one up to 24): what makes long ranges cheap.
+    const rowsPerSeries = async (rp: string) =>
+      (
+        await run(
+          `SELECT count("items") FROM "${rp}"."shelf_event" WHERE ${window} GROUP BY "device_id", "kind"`,
+          reader,
+          'GET',
+        )
+      ).map((series) => series.values[0]![1] as number);
+    expect(Math.max(...(await rowsPerSeries(dailyRollupRetentionPolicy)))).toBe(days);
+    expect(Math.max(...(await rowsPerSeries(rollupRetentionPolicy)))).toBeGreaterThan(10 * days);
   });
 
   const contexts: [string, number, number][] = [
     ['1 h', fromMs + 30 * hour, fromMs + 31 * hour],
     ['6 h', fromMs + 24 * hour, fromMs + 30 * hour],
     ['3 days', fromMs, toMs],
+    ['10 days', toMs - 10 * day, toMs],
+    ['30 days', toMs - 30 * day, toMs],
     ['60 days', toMs - 60 * day, toMs],
-    ['90 days', toMs - 90 * day, toMs],
     ['250 days', toMs - 250 * day, toMs],
+    ['1,200 days', toMs - 1_200 * day, toMs],
   ];
+
+  it('these ranges reach every tier (each tier is compared with raw points below)', () => {
+    const reached = new Set(
+      contexts.flatMap(([, from, to]) =>
+        panels.map(
+          (p) =>
+            tierFor(intervalMs({ fromMs: from, toMs: to, minInterval: p.panel.interval, variables })).name,
+        ),
+      ),
+    );
+    expect([...reached].sort()).toEqual(tiers.map((t) => t.name).sort());
+  });
 
   describe.each(contexts)('over %s', (_, from, to) => {
     it.each(panels.map((p) => [`${p.dashboard} / ${p.panel.title}`, p] as const))(
