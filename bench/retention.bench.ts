@@ -1,24 +1,26 @@
 // Retention and rollups benchmark (a script, not a test): run with
 //   node bench/retention.bench.ts [--shelves 1000] [--period 10] [--day-hours 24]
-//                                 [--month-days 29] [--month-period 600] [--parts day,month]
+//                                 [--month-days 29] [--month-period 600] [--parts day,month] [--rounds 3]
 // A store estate of `shelves` shelves, each changing once per `period` seconds,
 // written as the bridge's line protocol (its own tagSet/countLine/eventLine:
 // one product_count and one shelf_event point per notification) into a real
 // influxd set up with the chart's retention statements (helm template, tsi1
 // index as the chart configures it).
 // - day: one day at the full rate: disk bytes per notification once compacted,
-//   the hourly rollup's size, the continuous queries' cost, and every
-//   dashboard query over 1 h and 24 h, with and without rollups.
+//   the hourly and daily rollups' sizes, the continuous queries' cost, and
+//   every dashboard query over 1 h and 24 h, with and without rollups.
 // - month: `month-days` days at a reduced rate (one change per `month-period`
 //   seconds): every dashboard query over 1 h, 24 h, 7 d and 30 d, with rollups
 //   (the target the dashboard answers with) and without (the same panel query
-//   over raw points). A month at the full rate is ~260 M notifications, too
+//   over raw points), and the rollups' sizes. A month at the full rate is ~260 M notifications, too
 //   many to write on the 2-core development machine in reasonable time; raw
 //   query times grow with the points read, so they are also printed scaled by
 //   the rate ratio (an extrapolation, marked as such).
+// A time with rollups is the median of `rounds` runs (the machine is shared);
+// raw queries, seconds each, run once. The load average is printed with them.
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { Helm, influxql, startInfluxd, type Influxd } from '@shelfpulse/testenv';
@@ -51,6 +53,7 @@ import {
   putbackRatioOverTimeQuery,
 } from '../grafana-dashboards/src/dashboards/putback-ratio.ts';
 import { emptyShelvesQuery, restocksQuery, stockQuery } from '../grafana-dashboards/src/dashboards/stock.ts';
+import { median } from './median.ts';
 import { countLine, eventLine, tagSet, type TagSet } from '../operator/src/bridge/line-protocol.ts';
 import type { EventKind } from '../operator/src/bridge/derive.ts';
 
@@ -62,11 +65,15 @@ const { values: args } = parseArgs({
     'month-days': { type: 'string', default: '29' },
     'month-period': { type: 'string', default: '120' },
     parts: { type: 'string', default: 'day,month' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const shelves = Number(args.shelves);
 const periodS = Number(args.period);
 const parts = new Set(args.parts.split(','));
+const rounds = Number(args.rounds);
+/** A day's CQ backfill or a month of raw points can take minutes on a loaded machine. */
+const timeoutMs = 900_000;
 const hour = 3_600_000;
 const day = 24 * hour;
 
@@ -208,22 +215,34 @@ async function setUp(influx: Influxd, retention: { database: string; statements:
   for (const statement of retention.statements) await influxql(influx.url, statement);
 }
 
-/** Each continuous query's own SELECT INTO, as stored, over a past window; returns seconds. */
-async function backfill(influx: Influxd, db: string, fromMs: number, toMs: number): Promise<number> {
-  const started = Date.now();
+/**
+ * Each continuous query's own SELECT INTO, as stored, over a past window, in the order the server
+ * runs them (the hourly CQs, created first, before the daily ones that read their rows); returns
+ * seconds per target retention policy.
+ */
+async function backfill(influx: Influxd, db: string, fromMs: number, toMs: number) {
   const cqs = (await influxql(influx.url, 'SHOW CONTINUOUS QUERIES')).find((s) => s.name === db)!;
+  const seconds: Record<string, number> = {};
   for (const [, stored] of cqs.values) {
-    const [, selectInto, groupBy] = /BEGIN (SELECT .*) GROUP BY (.*) END$/.exec(stored as string)!;
-    // Day by day, as the CQs would have run (each over its own 2 h window).
-    for (let t = fromMs; t < toMs; t += day)
+    const [, selectInto, into, groupBy] =
+      /BEGIN (SELECT .* INTO [^.\s]+\."?(\w+)"?\.\S+ .*) GROUP BY (.*) END$/.exec(stored as string)!;
+    const started = Date.now();
+    // Whole UTC days, as the CQs would have run (each over its own recent window): a daily group never straddles two calls.
+    for (let t = Math.floor(fromMs / day) * day; t < toMs; t += day)
       await influxql(
         influx.url,
         `${selectInto} WHERE time >= ${t}ms AND time < ${Math.min(toMs, t + day)}ms GROUP BY ${groupBy}`,
-        { db },
+        { db, timeoutMs },
       );
+    seconds[into!] = (seconds[into!] ?? 0) + (Date.now() - started) / 1000;
   }
-  return (Date.now() - started) / 1000;
+  return seconds;
 }
+
+const cqCost = (seconds: Record<string, number>) =>
+  Object.entries(seconds)
+    .map(([rp, s]) => `${rp} ${s.toFixed(1)} s`)
+    .join(', ');
 
 const panelQueries: Record<string, (tier: Tier) => Select> = {
   'Product activity': countChangesQuery,
@@ -258,7 +277,7 @@ const variables: QueryContext['variables'] = Object.fromEntries(
 
 async function timed(influx: Influxd, db: string, q: string): Promise<number> {
   const started = performance.now();
-  await influxql(influx.url, q, { db, epoch: 'ms', method: 'GET' });
+  await influxql(influx.url, q, { db, epoch: 'ms', method: 'GET', timeoutMs });
   return performance.now() - started;
 }
 
@@ -271,6 +290,8 @@ async function queryTimes(
   scale: number,
 ) {
   const rows: string[] = [];
+  const load = () => loadavg()[0]!.toFixed(1);
+  const loadBefore = load();
   for (const panel of panels) {
     const cells: string[] = [];
     for (const [, rangeMs] of ranges) {
@@ -288,16 +309,19 @@ async function queryTimes(
         panel.title === 'Product activity' && interval <= tutorialUpToMs
           ? answering
           : interpolate(panelQueries[panel.title]!(raw).toString(), context);
-      const withRollups = await timed(influx, db, answering);
+      const times: number[] = [];
+      for (let round = 0; round < rounds; round++) times.push(await timed(influx, db, answering));
+      const withRollups = median(times);
       const withoutRollups = tier.retentionPolicy ? await timed(influx, db, rawQuery) : withRollups;
       const extrapolated =
         scale !== 1 ? ` (×${scale}: ${((withoutRollups * scale) / 1000).toFixed(1)} s)` : '';
       cells.push(
-        `${Math.round(withRollups)} ms ${tier.retentionPolicy ? '(rollup)' : '(raw)'} / ${Math.round(withoutRollups)} ms${extrapolated}`,
+        `${Math.round(withRollups)} ms (${tier.retentionPolicy ?? 'raw'}) / ${Math.round(withoutRollups)} ms${extrapolated}`,
       );
     }
     rows.push(`| ${panel.title} | ${cells.join(' | ')} |`);
   }
+  console.log(`  load average (1 min) ${loadBefore} before these queries, ${load()} after`);
   console.log(`| panel | ${ranges.map(([name]) => `${name}: with / without rollups`).join(' | ')} |`);
   console.log(`|---|${ranges.map(() => '---').join('|')}|`);
   for (const row of rows) console.log(row);
@@ -330,6 +354,10 @@ try {
       join(root, influxDir, 'data', db, 'rollup_1h'),
       join(root, influxDir, 'wal', db, 'rollup_1h'),
     ]);
+    const daily = await settled([
+      join(root, influxDir, 'data', db, 'rollup_1d'),
+      join(root, influxDir, 'wal', db, 'rollup_1d'),
+    ]);
     const perNotification = raw / notifications;
     const perMonth = perNotification * (shelves / periodS) * 30 * 86_400;
     console.log(
@@ -337,7 +365,7 @@ try {
     );
     console.log(`  at this rate: ${(perMonth / 1e9).toFixed(2)} GB per 30 days of raw points`);
     console.log(
-      `  hourly rollup for ${hours} h: ${(rollup / 1e6).toFixed(2)} MB (${((rollup / raw) * 100).toFixed(2)} % of raw); CQs over ${hours} h took ${cqSeconds.toFixed(1)} s`,
+      `  hourly rollup for ${hours} h: ${(rollup / 1e6).toFixed(2)} MB (${((rollup / raw) * 100).toFixed(2)} % of raw); daily rollup: ${(daily / 1e6).toFixed(2)} MB; CQs over ${hours} h took ${cqCost(cqSeconds)}`,
     );
     await queryTimes(
       influx,
@@ -364,7 +392,17 @@ try {
     const fromMs = toMs - days * day;
     await writeEstate(influx, db, fromMs, toMs, monthPeriod);
     const cqSeconds = await backfill(influx, db, fromMs, toMs);
-    console.log(`  CQs over ${days} days took ${cqSeconds.toFixed(1)} s`);
+    console.log(`  CQs over ${days} days took ${cqCost(cqSeconds)}`);
+    // Rollup sizes hardly depend on the rate: every series has points in every hour at this rate too.
+    const root = join(workDir, 'month');
+    const influxDir = readdirSync(root).find((d) => d.startsWith('influxd-'))!;
+    for (const rp of ['rollup_1h', 'rollup_1d']) {
+      const bytes = await settled([
+        join(root, influxDir, 'data', db, rp),
+        join(root, influxDir, 'wal', db, rp),
+      ]);
+      console.log(`  ${rp} for ${days} days: ${(bytes / 1e6).toFixed(2)} MB`);
+    }
     await queryTimes(
       influx,
       db,

@@ -14,6 +14,8 @@ export interface InfluxQLOptions {
   /** GET as Grafana's datasource sends queries; POST (default) also runs statements. */
   method?: 'GET' | 'POST';
   headers?: Record<string, string>;
+  /** How long to wait for the answer (default 30 s; the benchmarks' month-long queries take longer). */
+  timeoutMs?: number | undefined;
 }
 
 export async function influxql(
@@ -29,7 +31,7 @@ export async function influxql(
     method: get ? 'GET' : 'POST',
     headers: options.headers,
     ...(get ? {} : { body: params }),
-    signal: AbortSignal.timeout(30_000),
+    signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
   });
   const body = (await response.json()) as {
     results?: { series?: InfluxSeries[]; error?: string }[];
