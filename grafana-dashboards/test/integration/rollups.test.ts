@@ -198,7 +198,7 @@ describe('retention and rollups as the chart creates them (real influxd)', () =>
       'shelfpulse_bridge_fleet',
       'shelfpulse_bridge_sink',
     ];
-    // In this order: InfluxDB runs a database's CQs one after another, so the daily ones see this run's hourly rows.
+    // In this order (the order of creation): the daily ones come after the hourly rows they read.
     expect(cqs.values.map(([name]) => name)).toEqual([
       ...measurements.map((m) => `${m}_1h`),
       ...measurements.map((m) => `${m}_1d`),
