@@ -13,14 +13,14 @@ import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { TestEnv } from '../testenv/src/index.ts';
 import { startDeviceCloud } from '../simulator/src/cloud/device-cloud.ts';
-import { apiVersion } from '../operator/src/api/group.ts';
-import type { ShelfFleet } from '../operator/src/api/shelf-fleet.ts';
+import { apiVersion } from '../core/src/api/group.ts';
+import type { ShelfFleet } from '../core/src/api/shelf-fleet.ts';
 import { installCrds } from '../operator/src/crd/install.ts';
-import { KubeClient, type KubeObject } from '../operator/src/kube/client.ts';
-import { fromKubeconfig } from '../operator/src/kube/connection.ts';
-import { resourcePath, resources } from '../operator/src/kube/paths.ts';
-import { Informer } from '../operator/src/runtime/informer.ts';
-import { OperatorMetrics } from '../operator/src/runtime/metrics.ts';
+import { KubeClient, type KubeObject } from '../core/src/kube/client.ts';
+import { fromKubeconfig } from '../core/src/kube/connection.ts';
+import { resourcePath, resources } from '../core/src/kube/paths.ts';
+import { Informer } from '../core/src/runtime/informer.ts';
+import { OperatorMetrics } from '../core/src/runtime/metrics.ts';
 import { spawnOperator } from '../operator/test/integration/operator-process.ts';
 
 const { values } = parseArgs({

@@ -21,7 +21,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Helm, influxql, startInfluxd, type Influxd } from '@shelfpulse/testenv';
+import { Helm, influxql, startInfluxd, type Influxd } from '../testenv/src/index.ts';
 import { chartRetention } from '../charts/test/integration/chart-retention.ts';
 import {
   bandsHold,
@@ -51,8 +51,8 @@ import {
   putbackRatioOverTimeQuery,
 } from '../grafana-dashboards/src/dashboards/putback-ratio.ts';
 import { emptyShelvesQuery, restocksQuery, stockQuery } from '../grafana-dashboards/src/dashboards/stock.ts';
-import { countLine, eventLine, tagSet, type TagSet } from '../operator/src/bridge/line-protocol.ts';
-import type { EventKind } from '../operator/src/bridge/derive.ts';
+import { countLine, eventLine, tagSet, type TagSet } from '../bridge/src/line-protocol.ts';
+import type { EventKind } from '../bridge/src/derive.ts';
 
 const { values: args } = parseArgs({
   options: {

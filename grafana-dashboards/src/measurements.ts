@@ -26,8 +26,8 @@ export type ShelfTag = (typeof shelfTags)[number];
  * next to the data, so that Grafana needs no Prometheus to show fleet health.
  * The bridge, which writes them, owns the names; the dashboards read them.
  */
-export { bridgeFleetHealth, bridgeSinkHealth } from '@shelfpulse/operator/bridge/health-report';
+export { bridgeFleetHealth, bridgeSinkHealth } from '@shelfpulse/bridge/health-report';
 
 /** The bridge's placement estimate and the placement history it reads (the bridge owns the names). */
-export { placementEffect } from '@shelfpulse/operator/bridge/placement-effect-job';
-export { allProducts } from '@shelfpulse/operator/placement-effect/estimate';
+export { placementEffect } from '@shelfpulse/bridge/placement-effect-job';
+export { allProducts } from '@shelfpulse/bridge/placement-effect/estimate';

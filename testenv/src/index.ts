@@ -13,3 +13,5 @@ export {
 export { ManagedProcess } from './managed-process.ts';
 export { freePort } from './ports.ts';
 export { TestEnv, type TestEnvInfo } from './env.ts';
+export { startSilentProxy, type SilentProxy } from './silent-proxy.ts';
+export { createNamespace, eventually, kubectl } from './test-helpers.ts';

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig as loadBridgeConfig } from '../../../operator/src/bridge/config.ts';
+import { loadConfig as loadBridgeConfig } from '../../../bridge/src/config.ts';
 import { configFromEnv as operatorConfigFromEnv } from '../../../operator/src/config.ts';
 import { Helm } from '../../../testenv/src/index.ts';
 import { chartDir, ciValues, Kubectl, render, unique, type K8sObject } from './chart.ts';

@@ -1,6 +1,6 @@
 // What happened on the shelves, independent of how it reached InfluxDB. Panel
 // expectations are computed from this, never from InfluxDB.
-import type { EffectRules } from '@shelfpulse/operator/placement-effect/estimate';
+import type { EffectRules } from '@shelfpulse/bridge/placement-effect/estimate';
 import { shelfTags } from '../../src/measurements.ts';
 
 /**

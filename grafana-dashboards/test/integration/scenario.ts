@@ -13,7 +13,7 @@ import type {
   SinkReport,
 } from './ground-truth.ts';
 import { tagsOf } from './ground-truth.ts';
-import { effectLine } from '@shelfpulse/operator/bridge/placement-effect-job';
+import { effectLine } from '@shelfpulse/bridge/placement-effect-job';
 import * as expected from './expected.ts';
 
 /** 2026-01-01T10:00:00Z: minute-aligned, so 1 m buckets start with the scenario. */

@@ -1,6 +1,6 @@
 // The Fleet health dashboard queries the bridge's health points by the names
 // the bridge exports; its lines must carry exactly those tags, as integers.
-import { healthLine } from '@shelfpulse/operator/bridge/health-report';
+import { healthLine } from '@shelfpulse/bridge/health-report';
 import { describe, expect, it } from 'vitest';
 import { bridgeSinkHealth } from '../../src/measurements.ts';
 

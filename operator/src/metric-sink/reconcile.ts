@@ -2,20 +2,20 @@
 // (creating the 1.x database where allowed) → status and the Ready condition.
 // pointsWritten/pointsDropped belong to the bridge's field manager and are
 // left alone here.
-import { apiVersion } from '../api/group.ts';
+import { apiVersion } from '@shelfpulse/core/api/group';
 import {
   MetricSinkSpecSchema,
   type MetricSink,
   type MetricSinkStatus,
   type SinkReason,
-} from '../api/metric-sink.ts';
+} from '@shelfpulse/core/api/metric-sink';
 import { manages, notManaged } from '../config.ts';
 import type { OperatorContext } from '../context.ts';
-import type { KubeObject } from '../kube/client.ts';
-import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
-import { resourcePath, resources } from '../kube/paths.ts';
-import { findCondition, setConditions } from '../runtime/conditions.ts';
-import { errorMessage, type ReconcileResult } from '../runtime/controller.ts';
+import type { KubeObject } from '@shelfpulse/core/kube/client';
+import { readReferencedSecret, SecretReferenceError } from '@shelfpulse/core/kube/secret-reference';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { findCondition, setConditions } from '@shelfpulse/core/runtime/conditions';
+import { errorMessage, type ReconcileResult } from '@shelfpulse/core/runtime/controller';
 import { fieldManager } from '../shelf-fleet/workload.ts';
 import { probeInfluxSink, type ProbeResult, type SinkCredentials } from './influx-probe.ts';
 

@@ -1,17 +1,21 @@
 // Reconciles one ShelfFleet: finalizer → simulator workload (server-side apply
 // under one field manager) → device-cloud subscriptions → sinks → status.
 import { isDeepStrictEqual } from 'node:util';
-import { apiVersion } from '../api/group.ts';
-import { ShelfFleetSpecSchema, type ShelfFleet, type ShelfFleetStatus } from '../api/shelf-fleet.ts';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import {
+  ShelfFleetSpecSchema,
+  type ShelfFleet,
+  type ShelfFleetStatus,
+} from '@shelfpulse/core/api/shelf-fleet';
 import { manages, notManaged } from '../config.ts';
 import type { OperatorContext } from '../context.ts';
-import { DeviceCloudError, type DeviceCloud } from '../device-cloud/device-cloud.ts';
-import { isForbidden, isNotFound, type KubeObject } from '../kube/client.ts';
-import { endpointAllowed, sameEndpoint } from '../device-cloud/endpoints.ts';
-import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
-import { resourcePath, resources } from '../kube/paths.ts';
-import { findCondition, setConditions } from '../runtime/conditions.ts';
-import { ReconcileError, errorMessage, type ReconcileResult } from '../runtime/controller.ts';
+import { DeviceCloudError, type DeviceCloud } from '@shelfpulse/core/device-cloud/device-cloud';
+import { isForbidden, isNotFound, type KubeObject } from '@shelfpulse/core/kube/client';
+import { endpointAllowed, sameEndpoint } from '@shelfpulse/core/device-cloud/endpoints';
+import { readReferencedSecret, SecretReferenceError } from '@shelfpulse/core/kube/secret-reference';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { findCondition, setConditions } from '@shelfpulse/core/runtime/conditions';
+import { ReconcileError, errorMessage, type ReconcileResult } from '@shelfpulse/core/runtime/controller';
 import {
   cleanupBlockedConditions,
   cleanupBlockedMessage,

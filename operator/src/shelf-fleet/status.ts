@@ -1,5 +1,5 @@
 // The conditions of a ShelfFleet, computed from what the reconcile observed.
-import type { ConditionInput } from '../runtime/conditions.ts';
+import type { ConditionInput } from '@shelfpulse/core/runtime/conditions';
 
 export interface FleetObservation {
   simulator?: { wanted: number; replicas: number; ready: number; current: boolean } | undefined;

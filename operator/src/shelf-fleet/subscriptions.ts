@@ -2,7 +2,11 @@
 // fleet's device pattern (so devices that register later are subscribed by the
 // cloud itself) and explicit subscriptions for devices already registered.
 // Entries the operator does not own are kept as they are.
-import type { DeviceCloud, Presubscription, RegisteredDevice } from '../device-cloud/device-cloud.ts';
+import type {
+  DeviceCloud,
+  Presubscription,
+  RegisteredDevice,
+} from '@shelfpulse/core/device-cloud/device-cloud';
 
 /** Product id and item count of the shelf object (LwM2M object 10341). */
 export const shelfResourcePaths = ['/10341/0/26341', '/10341/0/26342'];

@@ -2,10 +2,10 @@
 // with the shelf-sim configuration and a StatefulSet whose pod ordinals keep
 // each shelf's device name stable across restarts and rescheduling.
 import { createHash } from 'node:crypto';
-import { apiVersion as shelfpulseApiVersion } from '../api/group.ts';
-import type { ShelfFleet } from '../api/shelf-fleet.ts';
-import { SimulatorConfigSchema, type SimulatorConfig } from '../api/simulator-config.ts';
-import type { KubeObject } from '../kube/client.ts';
+import { apiVersion as shelfpulseApiVersion } from '@shelfpulse/core/api/group';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
+import { SimulatorConfigSchema, type SimulatorConfig } from '@shelfpulse/core/api/simulator-config';
+import type { KubeObject } from '@shelfpulse/core/kube/client';
 
 export const fieldManager = 'shelfpulse-operator';
 export const managedByLabel = 'app.kubernetes.io/managed-by';

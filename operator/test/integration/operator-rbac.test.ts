@@ -6,16 +6,22 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Helm, loadKubeConfig, mintServiceAccountKubeconfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { MetricSink } from '../../src/api/metric-sink.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import {
+  createNamespace,
+  eventually,
+  Helm,
+  kubectl,
+  loadKubeConfig,
+  mintServiceAccountKubeconfig,
+} from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { spawnOperator, type OperatorProcess } from './operator-process.ts';
-import { createNamespace, eventually, kubectl } from './support.ts';
 
 const env = inject('testenv');
 const chart = join(import.meta.dirname, '..', '..', '..', 'charts', 'shelfpulse');

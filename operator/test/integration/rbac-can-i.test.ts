@@ -9,11 +9,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Helm, loadKubeConfig } from '@shelfpulse/testenv';
+import { createNamespace, Helm, kubectl, loadKubeConfig } from '@shelfpulse/testenv';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { createNamespace, kubectl } from './support.ts';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
 
 const env = inject('testenv');
 const root = join(import.meta.dirname, '..', '..', '..');

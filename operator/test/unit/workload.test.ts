@@ -1,6 +1,6 @@
 // The simulator workload computed from a ShelfFleet spec.
 import { describe, expect, it } from 'vitest';
-import { ShelfFleetSpecSchema, type ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import { ShelfFleetSpecSchema, type ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { desiredStatefulSet, simulatorConfig, workloadName } from '../../src/shelf-fleet/workload.ts';
 
 const settings = { image: 'example.test/sim:1', lwm2mHost: 'cloud.shelfpulse.svc', lwm2mPort: 5683 };

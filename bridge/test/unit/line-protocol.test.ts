@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { countLine, escapeTag, eventLine, tagSet } from '../../src/line-protocol.ts';
+
+describe('line protocol', () => {
+  it('writes product_count with sorted tags, an integer field and microseconds', () => {
+    expect(
+      countLine(
+        tagSet({
+          device_id: 'shelf-1',
+          product_id: 'sku-1',
+          fleet: 'aisle-7',
+          namespace: 'shop',
+          position: 'low',
+        }),
+        12,
+        1_700_000_000_000_001,
+      ),
+    ).toBe(
+      'product_count,device_id=shelf-1,fleet=aisle-7,namespace=shop,position=low,product_id=sku-1 count=12i 1700000000000001',
+    );
+  });
+
+  it('puts the kind tag in order and omits empty tags', () => {
+    expect(
+      eventLine(tagSet({ device_id: 'd', aisle: '', store: 's 1', product_id: 'p' }), 'pickup', 2, 5),
+    ).toBe('shelf_event,device_id=d,kind=pickup,product_id=p,store=s\\ 1 items=2i 5');
+    expect(eventLine(tagSet({ device_id: 'd', aisle: 'a' }), 'restock', 20, 6)).toBe(
+      'shelf_event,aisle=a,device_id=d,kind=restock items=20i 6',
+    );
+  });
+
+  it('escapes commas, equals signs, spaces and drops newlines', () => {
+    expect(escapeTag('a,b=c d\ne')).toBe('a\\,b\\=c\\ de');
+    expect(countLine(tagSet({ device_id: 'x', namespace: 'n' }), 1, 2)).toBe(
+      'product_count,device_id=x,namespace=n count=1i 2',
+    );
+    expect(eventLine(tagSet({ device_id: 'x' }), 'putback', 1, 2)).toBe(
+      'shelf_event,device_id=x,kind=putback items=1i 2',
+    );
+  });
+});
