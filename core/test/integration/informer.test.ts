@@ -69,4 +69,30 @@ describe('Informer', () => {
     expect(informer.get(`${namespace}/listed`)).toBeUndefined();
     expect(informer.get(`${namespace}/later`)).toMatchObject({ data: { a: '1' } });
   });
+
+  it('caches objects without managedFields, keeping the rest of their metadata', async () => {
+    const cmPath = resourcePath(resources.configMaps, namespace);
+    const created = await client.create<KubeObject>(cmPath, {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'trimmed', labels: { app: 'shelf' }, annotations: { note: 'kept' } },
+      data: { b: '2' },
+    });
+    expect(created.metadata).toHaveProperty('managedFields');
+    const cached = await eventually('the new ConfigMap in the cache', async () =>
+      informer.get(`${namespace}/trimmed`),
+    );
+    expect(cached.metadata).not.toHaveProperty('managedFields');
+    expect(cached).toMatchObject({
+      metadata: {
+        name: 'trimmed',
+        namespace,
+        uid: created.metadata?.uid,
+        resourceVersion: created.metadata?.resourceVersion,
+        labels: { app: 'shelf' },
+        annotations: { note: 'kept' },
+      },
+      data: { b: '2' },
+    });
+  });
 });
