@@ -4,7 +4,7 @@
 // opens a long-poll notification channel first, and the notification channel
 // belongs to the bridge, not to the operator.
 import { createRequire } from 'node:module';
-import { ConnectApi } from 'mbed-cloud-sdk';
+import type { ConnectApi } from 'mbed-cloud-sdk';
 import {
   DeviceCloudError,
   type DeviceCloud,
@@ -18,25 +18,47 @@ interface SubscriptionsApi {
   addResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
   deleteResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
 }
-const require = createRequire(import.meta.url);
-const mds = require('mbed-cloud-sdk/lib/legacy/_api/mds.js') as {
+interface SdkClients {
+  connect: ConnectApi;
+  subscriptions: SubscriptionsApi;
+}
+
+// The SDK is loaded on the first device-cloud call, not with this module: it
+// adds about 20 MiB to the process, and an operator whose fleets make no
+// device-cloud call (none yet, or all without devices) need not carry it.
+interface SdkModules {
+  ConnectApi: typeof ConnectApi;
   SubscriptionsApi: new (options: { apiKey: string; host: string }) => SubscriptionsApi;
-};
+}
+const require = createRequire(import.meta.url);
+let sdk: Promise<SdkModules> | undefined;
+const loadSdk = (): Promise<SdkModules> =>
+  (sdk ??= import('mbed-cloud-sdk').then(({ ConnectApi }) => ({
+    ConnectApi,
+    SubscriptionsApi: (
+      require('mbed-cloud-sdk/lib/legacy/_api/mds.js') as { SubscriptionsApi: SdkModules['SubscriptionsApi'] }
+    ).SubscriptionsApi,
+  })));
 
 export class MbedSdkDeviceCloud implements DeviceCloud {
-  private readonly connect: ConnectApi;
-  private readonly subscriptions: SubscriptionsApi;
+  private readonly options: { apiKey: string; host: string };
   private readonly url: string;
+  private clients: Promise<SdkClients> | undefined;
 
   constructor(connection: DeviceCloudConnection) {
-    const options = { apiKey: connection.apiKey, host: connection.apiUrl.replace(/\/$/, '') };
-    this.url = options.host;
-    this.connect = new ConnectApi({ ...options, autostartNotifications: false, skipCleanup: true });
-    this.subscriptions = new mds.SubscriptionsApi(options);
+    this.options = { apiKey: connection.apiKey, host: connection.apiUrl.replace(/\/$/, '') };
+    this.url = this.options.host;
+  }
+
+  private sdk(): Promise<SdkClients> {
+    return (this.clients ??= loadSdk().then(({ ConnectApi, SubscriptionsApi }) => ({
+      connect: new ConnectApi({ ...this.options, autostartNotifications: false, skipCleanup: true }),
+      subscriptions: new SubscriptionsApi(this.options),
+    })));
   }
 
   async listPresubscriptions(): Promise<Presubscription[]> {
-    const entries = await this.call(() => this.connect.listPresubscriptions());
+    const entries = await this.call((connect) => connect.listPresubscriptions());
     return entries.map((e) => ({
       endpointName: e.deviceId,
       endpointType: e.deviceType,
@@ -45,8 +67,8 @@ export class MbedSdkDeviceCloud implements DeviceCloud {
   }
 
   async updatePresubscriptions(entries: Presubscription[]): Promise<void> {
-    await this.call(() =>
-      this.connect.updatePresubscriptions(
+    await this.call((connect) =>
+      connect.updatePresubscriptions(
         entries.map((e) => ({
           ...(e.endpointName ? { deviceId: e.endpointName } : {}),
           ...(e.endpointType ? { deviceType: e.endpointType } : {}),
@@ -60,8 +82,8 @@ export class MbedSdkDeviceCloud implements DeviceCloud {
     const devices: RegisteredDevice[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.call(() =>
-        this.connect.listConnectedDevices({ limit: 1000, ...(after ? { after } : {}) }),
+      const page = await this.call((connect) =>
+        connect.listConnectedDevices({ limit: 1000, ...(after ? { after } : {}) }),
       );
       for (const d of page.data) {
         devices.push({ id: d.id, endpointName: d.alias ?? d.name ?? d.id, endpointType: d.deviceType });
@@ -75,8 +97,9 @@ export class MbedSdkDeviceCloud implements DeviceCloud {
     // 200 subscribed, 202 accepted (the device's answer follows on the channel);
     // 412 the resource is not observable (a static product id: the bridge reads it);
     // 404 no such device or resource, or the device refused.
+    const { subscriptions } = await this.sdk();
     const outcome = await new Promise<boolean>((resolve, reject) => {
-      this.subscriptions.addResourceSubscription(deviceId, trimSlash(resourcePath), (error) => {
+      subscriptions.addResourceSubscription(deviceId, trimSlash(resourcePath), (error) => {
         const status = error ? statusOf(error) : 200;
         if (!error || status === 412) resolve(true);
         else if (status === 404) resolve(false);
@@ -87,15 +110,17 @@ export class MbedSdkDeviceCloud implements DeviceCloud {
   }
 
   async unsubscribe(deviceId: string, resourcePath: string): Promise<void> {
+    const { subscriptions } = await this.sdk();
     await this.callback(
-      (cb) => this.subscriptions.deleteResourceSubscription(deviceId, trimSlash(resourcePath), cb),
+      (cb) => subscriptions.deleteResourceSubscription(deviceId, trimSlash(resourcePath), cb),
       [404],
     );
   }
 
-  private async call<T>(fn: () => Promise<T>): Promise<T> {
+  private async call<T>(fn: (connect: ConnectApi) => Promise<T>): Promise<T> {
+    const { connect } = await this.sdk();
     try {
-      return await fn();
+      return await fn(connect);
     } catch (error) {
       throw this.classify(error);
     }
