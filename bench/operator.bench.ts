@@ -1,16 +1,19 @@
 // Benchmark: N ShelfFleets (default 1,000) created at once against the real
 // API server; the operator runs as its own process with the device-cloud
-// emulator as its device cloud. Two builds of the operator, in alternating
+// emulator as its device cloud. Variants of the operator, in alternating
 // rounds of one run: the compiled JavaScript the image runs (images/compile.ts)
-// and, for reference, the TypeScript sources under Node.js's type stripping;
-// both with the chart's NODE_OPTIONS (operator.nodeOptions in values.yaml).
+// and, for reference, the TypeScript sources under Node.js's type stripping,
+// each with every set of node flags given (default: the chart's command-line
+// flags, operator.nodeFlags); all with the chart's NODE_OPTIONS
+// (operator.nodeOptions in values.yaml).
 // Measures, per round: resident memory idle (leader, caches synced, no fleets)
 // and while the fleets are reconciled (peak), the time until every fleet is
 // reconciled (status.observedGeneration = generation, seen through a watch),
 // and the operator's reconcile duration (its own histogram). Prints medians.
 //
 // Run: node bench/operator.bench.ts [--fleets 1000] [--rounds 3] [--builds compiled,source]
-//        [--concurrency 100] [--simulator true|false] [--node-options '…' (default: the chart's)]
+//        ['--node-flags=--flag …' (repeatable; --node-flags= for none; default: the chart's)]
+//        ['--node-options=…' (default: the chart's)] [--concurrency 100] [--simulator true|false]
 // Targets (issue 15): at most 100 MB resident at 1,000 fleets, at most the
 // chart's memory request when idle; (issue 5) all reconciled within 60 s.
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
@@ -35,7 +38,7 @@ import { median } from './median.ts';
 
 const root = join(import.meta.dirname, '..');
 const chartValues = parseYaml(readFileSync(join(root, 'charts/shelfpulse/values.yaml'), 'utf8')) as {
-  operator: { nodeOptions?: string; resources: { requests: { memory: string } } };
+  operator: { nodeOptions?: string; nodeFlags?: string[]; resources: { requests: { memory: string } } };
 };
 const { values } = parseArgs({
   options: {
@@ -45,6 +48,11 @@ const { values } = parseArgs({
     concurrency: { type: 'string', default: '100' },
     simulator: { type: 'string', default: 'true' },
     'node-options': { type: 'string', default: chartValues.operator.nodeOptions ?? '' },
+    'node-flags': {
+      type: 'string',
+      multiple: true,
+      default: [(chartValues.operator.nodeFlags ?? []).join(' ')],
+    },
   },
 });
 const fleets = Number(values.fleets);
@@ -53,6 +61,18 @@ const builds = values.builds.split(',') as Array<'compiled' | 'source'>;
 const concurrency = Number(values.concurrency);
 const withSimulator = values.simulator !== 'false';
 const nodeOptions = values['node-options'];
+interface Variant {
+  label: string;
+  build: 'compiled' | 'source';
+  flags: string[];
+}
+const variants: Variant[] = builds.flatMap((build) =>
+  values['node-flags'].map((flags) => ({
+    build,
+    flags: flags.split(' ').filter(Boolean),
+    label: `${build === 'compiled' ? 'compiled (as in the image)' : 'type-stripped sources'}${flags ? `, \`${flags}\`` : ''}`,
+  })),
+);
 const apiKey = 'bench-operator-key-0001';
 const namespace = 'bench';
 
@@ -107,7 +127,7 @@ interface Round {
   heapUsedMiB: number;
 }
 
-async function round(bin: string): Promise<Round> {
+async function round(args: string[]): Promise<Round> {
   // A fresh API server and emulator per round: no fleets left over from the last one.
   const env = await TestEnv.start({ influx: false, controllerManager: false, nodes: false });
   const cloud = await startDeviceCloud(
@@ -132,7 +152,7 @@ async function round(bin: string): Promise<Round> {
         SHELFPULSE_LWM2M_PORT: String(cloud.coap.port),
         ...(nodeOptions ? { NODE_OPTIONS: nodeOptions } : {}),
       },
-      bin,
+      args,
     );
     const op = operator;
     const pid = op.process.pid!;
@@ -250,16 +270,17 @@ const bins = {
   compiled: compiledDir ? join(compiledDir, 'operator/bin/operator.js') : '',
   source: join(root, 'operator/bin/operator.ts'),
 };
-const results: Record<string, Round[]> = Object.fromEntries(builds.map((b) => [b, []]));
+const results = new Map<Variant, Round[]>(variants.map((v) => [v, []]));
 try {
-  // Alternate the builds round by round, so that load from other work on the machine falls on both.
+  // Alternate the variants round by round, so that load from other work on the machine falls on all.
   for (let r = 0; r < rounds; r++) {
-    for (const build of builds) {
-      const result = await round(bins[build]);
-      results[build]!.push(result);
+    for (const variant of variants) {
+      const result = await round([...variant.flags, bins[variant.build]]);
+      results.get(variant)!.push(result);
       console.error(
-        `round ${r + 1}/${rounds} ${build}: idle ${result.idleMiB.toFixed(0)} MiB, peak ${result.peakMiB.toFixed(0)} MiB, ` +
-          `after ${result.afterMiB.toFixed(0)} MiB, all reconciled ${(result.reconciledMs / 1000).toFixed(1)} s`,
+        `round ${r + 1}/${rounds} ${variant.label}: idle ${result.idleMiB.toFixed(0)} MiB, peak ${result.peakMiB.toFixed(0)} MiB, ` +
+          `after ${result.afterMiB.toFixed(0)} MiB, all reconciled ${(result.reconciledMs / 1000).toFixed(1)} s, ` +
+          `mean reconcile ${result.meanReconcileMs.toFixed(0)} ms`,
       );
     }
   }
@@ -267,21 +288,32 @@ try {
   if (compiledDir) rmSync(compiledDir, { recursive: true, force: true });
 }
 
-const med = (build: string, pick: (r: Round) => number): number => median(results[build]!.map(pick));
-const range = (build: string, pick: (r: Round) => number, digits = 0): string => {
-  const all = results[build]!.map(pick);
+const med = (v: Variant, pick: (r: Round) => number): number => median(results.get(v)!.map(pick));
+const range = (v: Variant, pick: (r: Round) => number, digits = 0): string => {
+  const all = results.get(v)!.map(pick);
   return `${Math.min(...all).toFixed(digits)}–${Math.max(...all).toFixed(digits)}`;
 };
-const row = (label: string, cell: (build: string) => string): string =>
-  `| ${label} | ${builds.map(cell).join(' | ')} |`;
-const mem = (pick: (r: Round) => number, target?: number) => (b: string) =>
-  `${med(b, pick).toFixed(0)} MiB (${range(b, pick)})` +
-  (target ? `, **${(med(b, pick) / target).toFixed(2)}** of the target` : '');
+const row = (label: string, cell: (v: Variant) => string): string =>
+  `| ${label} | ${variants.map(cell).join(' | ')} |`;
+const mem = (pick: (r: Round) => number, target: number) => (v: Variant) =>
+  `${med(v, pick).toFixed(0)} MiB (${range(v, pick)}), **${(med(v, pick) / target).toFixed(2)}** of the target`;
+const seconds = (pick: (r: Round) => number) => (v: Variant) =>
+  `${(med(v, pick) / 1000).toFixed(1)} s (${range(v, (r) => pick(r) / 1000, 1)})`;
+const [first] = variants;
+const ratios = variants
+  .slice(1)
+  .map(
+    (v) =>
+      `- ${v.label} / ${first!.label}: RSS idle ${(med(v, (r) => r.idleMiB) / med(first!, (r) => r.idleMiB)).toFixed(2)}, ` +
+      `peak ${(med(v, (r) => r.peakMiB) / med(first!, (r) => r.peakMiB)).toFixed(2)}, ` +
+      `all reconciled ${(med(v, (r) => r.reconciledMs) / med(first!, (r) => r.reconciledMs)).toFixed(2)}, ` +
+      `mean reconcile ${(med(v, (r) => r.meanReconcileMs) / med(first!, (r) => r.meanReconcileMs)).toFixed(2)}`,
+  );
 console.log(`
 ${fleets} fleets (${withSimulator ? 'with simulator: ConfigMap + StatefulSet each' : 'real devices: subscriptions only'}), ${rounds} rounds, medians (range);
 NODE_OPTIONS=${nodeOptions || '(none)'}; targets: idle ≤ ${idleTargetMiB} MiB (the chart's request), at ${fleets} fleets ≤ 100 MB (${busyTargetMiB.toFixed(1)} MiB)
 
-${row('figure', (b) => (b === 'compiled' ? 'compiled (as in the image)' : 'type-stripped sources'))}
+${row('figure', (v) => v.label)}
 ${row('---', () => '---')}
 ${row(
   '**RSS idle**',
@@ -292,15 +324,23 @@ ${row(
   mem((r) => r.peakMiB, busyTargetMiB),
 )}
 ${row(
-  `RSS 5 s after the last reconcile`,
+  'RSS 5 s after the last reconcile',
   mem((r) => r.afterMiB, busyTargetMiB),
 )}
-${row('**all reconciled** (from first create)', (b) => `${(med(b, (r) => r.reconciledMs) / 1000).toFixed(1)} s (${range(b, (r) => r.reconciledMs / 1000, 1)}), ${(med(b, (r) => r.reconciledMs) / reconciledTargetMs).toFixed(2)} of 60 s`)}
-${row('all created (client)', (b) => `${(med(b, (r) => r.createdMs) / 1000).toFixed(1)} s`)}
-${row('latency create → reconciled, p50 / p99', (b) => `${(med(b, (r) => r.p50Ms) / 1000).toFixed(1)} s / ${(med(b, (r) => r.p99Ms) / 1000).toFixed(1)} s`)}
-${row('reconciles / mean duration', (b) => `${med(b, (r) => r.reconciles)} / ${med(b, (r) => r.meanReconcileMs).toFixed(0)} ms`)}
-${row('reconcile errors (all rounds)', (b) => String(results[b]!.reduce((n, r) => n + r.errors, 0)))}
-${row('pre-subscription entries', (b) => String(med(b, (r) => r.presubscriptions)))}
-${row('JS heap in use after the run', (b) => `${med(b, (r) => r.heapUsedMiB).toFixed(0)} MiB`)}
-${builds.length === 2 ? `\ncompiled / type-stripped, same run: RSS idle ${(med('compiled', (r) => r.idleMiB) / med('source', (r) => r.idleMiB)).toFixed(2)}, peak ${(med('compiled', (r) => r.peakMiB) / med('source', (r) => r.peakMiB)).toFixed(2)}, all reconciled ${(med('compiled', (r) => r.reconciledMs) / med('source', (r) => r.reconciledMs)).toFixed(2)}` : ''}
+${row(
+  '**all reconciled** (from first create)',
+  (v) =>
+    `${seconds((r) => r.reconciledMs)(v)}, ${(med(v, (r) => r.reconciledMs) / reconciledTargetMs).toFixed(2)} of 60 s`,
+)}
+${row('mean reconcile duration', (v) => `${med(v, (r) => r.meanReconcileMs).toFixed(0)} ms (${range(v, (r) => r.meanReconcileMs)})`)}
+${row(
+  'all created (client)',
+  seconds((r) => r.createdMs),
+)}
+${row('latency create → reconciled, p50 / p99', (v) => `${(med(v, (r) => r.p50Ms) / 1000).toFixed(1)} s / ${(med(v, (r) => r.p99Ms) / 1000).toFixed(1)} s`)}
+${row('reconciles', (v) => String(med(v, (r) => r.reconciles)))}
+${row('reconcile errors (all rounds)', (v) => String(results.get(v)!.reduce((n, r) => n + r.errors, 0)))}
+${row('pre-subscription entries', (v) => String(med(v, (r) => r.presubscriptions)))}
+${row('JS heap in use after the run', (v) => `${med(v, (r) => r.heapUsedMiB).toFixed(0)} MiB`)}
+${ratios.length ? `\nRatios of medians, same run:\n${ratios.join('\n')}` : ''}
 `);

@@ -15,12 +15,12 @@ export interface OperatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-/** `bin` defaults to the TypeScript entry point; the benchmark passes the compiled one (as in the image). */
+/** `args` default to the TypeScript entry point; the benchmark passes node flags and the compiled one (as in the image). */
 export async function spawnOperator(
   env: Record<string, string>,
-  bin: string = sourceBin,
+  args: string[] = [sourceBin],
 ): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, [bin], {
+  const child = spawn(process.execPath, args, {
     // The address comes from the info-level 'operator started' line.
     env: {
       PATH: process.env['PATH'] ?? '',
