@@ -1,10 +1,10 @@
-// DeviceCloud through the official mbed-cloud-sdk. Pre-subscriptions and the
-// device list go through ConnectApi; per-resource subscriptions go through the
-// SDK's REST layer (SubscriptionsApi), because ConnectApi.addResourceSubscription
-// opens a long-poll notification channel first, and the notification channel
-// belongs to the bridge, not to the operator.
+// DeviceCloud through the official mbed-cloud-sdk's REST layer
+// (lib/legacy/_api): SubscriptionsApi for pre-subscriptions and per-resource
+// subscriptions, the device directory's DefaultApi for the device list. Not
+// ConnectApi: it loads the whole SDK (408 modules against 126, about 4 MiB more
+// resident), and its addResourceSubscription opens a long-poll notification
+// channel first, which belongs to the bridge, not to the operator.
 import { createRequire } from 'node:module';
-import type { ConnectApi } from 'mbed-cloud-sdk';
 import {
   DeviceCloudError,
   type DeviceCloud,
@@ -14,82 +14,111 @@ import {
 } from './device-cloud.ts';
 
 type Callback<T> = (error: unknown, data: T) => void;
+/** A pre-subscription entry as the REST API spells it. */
+interface RestPresubscription {
+  'endpoint-name'?: string;
+  'endpoint-type'?: string;
+  'resource-path'?: string[];
+}
+interface DevicePage {
+  data: Array<{
+    id: string;
+    name?: string | null;
+    endpoint_name?: string | null;
+    endpoint_type?: string | null;
+  }>;
+  has_more: boolean;
+}
 interface SubscriptionsApi {
+  getPreSubscriptions(cb: Callback<RestPresubscription[]>): void;
+  updatePreSubscriptions(entries: RestPresubscription[], cb: Callback<unknown>): void;
   addResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
   deleteResourceSubscription(deviceId: string, path: string, cb: Callback<unknown>): void;
 }
-interface SdkClients {
-  connect: ConnectApi;
-  subscriptions: SubscriptionsApi;
+interface DeviceDirectoryApi {
+  deviceList(
+    limit: number,
+    order: undefined,
+    after: string | undefined,
+    filter: string,
+    include: undefined,
+    cb: Callback<DevicePage>,
+  ): void;
 }
+type ApiClass<T> = new (options: { apiKey: string; host: string }) => T;
 
 // The SDK is loaded on the first device-cloud call, not with this module: it
-// adds about 20 MiB to the process, and an operator whose fleets make no
+// adds about 15 MiB to the process, and an operator whose fleets make no
 // device-cloud call (none yet, or all without devices) need not carry it.
-interface SdkModules {
-  ConnectApi: typeof ConnectApi;
-  SubscriptionsApi: new (options: { apiKey: string; host: string }) => SubscriptionsApi;
-}
 const require = createRequire(import.meta.url);
-let sdk: Promise<SdkModules> | undefined;
-const loadSdk = (): Promise<SdkModules> =>
-  (sdk ??= import('mbed-cloud-sdk').then(({ ConnectApi }) => ({
-    ConnectApi,
-    SubscriptionsApi: (
-      require('mbed-cloud-sdk/lib/legacy/_api/mds.js') as { SubscriptionsApi: SdkModules['SubscriptionsApi'] }
+let sdk: { Subscriptions: ApiClass<SubscriptionsApi>; Devices: ApiClass<DeviceDirectoryApi> } | undefined;
+const loadSdk = (): NonNullable<typeof sdk> =>
+  (sdk ??= {
+    Subscriptions: (
+      require('mbed-cloud-sdk/lib/legacy/_api/mds.js') as { SubscriptionsApi: ApiClass<SubscriptionsApi> }
     ).SubscriptionsApi,
-  })));
+    Devices: (
+      require('mbed-cloud-sdk/lib/legacy/_api/device_directory.js') as {
+        DefaultApi: ApiClass<DeviceDirectoryApi>;
+      }
+    ).DefaultApi,
+  });
 
 export class MbedSdkDeviceCloud implements DeviceCloud {
   private readonly options: { apiKey: string; host: string };
   private readonly url: string;
-  private clients: Promise<SdkClients> | undefined;
+  private apis: { subscriptions: SubscriptionsApi; devices: DeviceDirectoryApi } | undefined;
 
   constructor(connection: DeviceCloudConnection) {
     this.options = { apiKey: connection.apiKey, host: connection.apiUrl.replace(/\/$/, '') };
     this.url = this.options.host;
   }
 
-  private sdk(): Promise<SdkClients> {
-    return (this.clients ??= loadSdk().then(({ ConnectApi, SubscriptionsApi }) => ({
-      connect: new ConnectApi({ ...this.options, autostartNotifications: false, skipCleanup: true }),
-      subscriptions: new SubscriptionsApi(this.options),
-    })));
+  private sdk(): { subscriptions: SubscriptionsApi; devices: DeviceDirectoryApi } {
+    const { Subscriptions, Devices } = loadSdk();
+    return (this.apis ??= {
+      subscriptions: new Subscriptions(this.options),
+      devices: new Devices(this.options),
+    });
   }
 
   async listPresubscriptions(): Promise<Presubscription[]> {
-    const entries = await this.call((connect) => connect.listPresubscriptions());
-    return entries.map((e) => ({
-      endpointName: e.deviceId,
-      endpointType: e.deviceType,
-      resourcePaths: e.resourcePaths,
+    const entries = await this.callback<RestPresubscription[]>((cb) =>
+      this.sdk().subscriptions.getPreSubscriptions(cb),
+    );
+    return (entries ?? []).map((e) => ({
+      endpointName: e['endpoint-name'],
+      endpointType: e['endpoint-type'],
+      resourcePaths: e['resource-path'],
     }));
   }
 
   async updatePresubscriptions(entries: Presubscription[]): Promise<void> {
-    await this.call((connect) =>
-      connect.updatePresubscriptions(
-        entries.map((e) => ({
-          ...(e.endpointName ? { deviceId: e.endpointName } : {}),
-          ...(e.endpointType ? { deviceType: e.endpointType } : {}),
-          ...(e.resourcePaths?.length ? { resourcePaths: e.resourcePaths } : {}),
-        })),
-      ),
-    );
+    const body = entries.map((e) => ({
+      ...(e.endpointName ? { 'endpoint-name': e.endpointName } : {}),
+      ...(e.endpointType ? { 'endpoint-type': e.endpointType } : {}),
+      ...(e.resourcePaths?.length ? { 'resource-path': e.resourcePaths } : {}),
+    }));
+    await this.callback((cb) => this.sdk().subscriptions.updatePreSubscriptions(body, cb));
   }
 
   async listRegisteredDevices(): Promise<RegisteredDevice[]> {
     const devices: RegisteredDevice[] = [];
     let after: string | undefined;
     for (;;) {
-      const page = await this.call((connect) =>
-        connect.listConnectedDevices({ limit: 1000, ...(after ? { after } : {}) }),
+      const page = await this.callback<DevicePage>((cb) =>
+        this.sdk().devices.deviceList(1000, undefined, after, 'state=registered', undefined, cb),
       );
-      for (const d of page.data) {
-        devices.push({ id: d.id, endpointName: d.alias ?? d.name ?? d.id, endpointType: d.deviceType });
+      const data = page?.data ?? [];
+      for (const d of data) {
+        devices.push({
+          id: d.id,
+          endpointName: d.endpoint_name ?? d.name ?? d.id,
+          endpointType: d.endpoint_type ?? undefined,
+        });
       }
-      if (!page.hasMore || page.data.length === 0) return devices;
-      after = page.data[page.data.length - 1]!.id;
+      if (!page?.has_more || data.length === 0) return devices;
+      after = data[data.length - 1]!.id;
     }
   }
 
@@ -97,7 +126,7 @@ export class MbedSdkDeviceCloud implements DeviceCloud {
     // 200 subscribed, 202 accepted (the device's answer follows on the channel);
     // 412 the resource is not observable (a static product id: the bridge reads it);
     // 404 no such device or resource, or the device refused.
-    const { subscriptions } = await this.sdk();
+    const { subscriptions } = this.sdk();
     const outcome = await new Promise<boolean>((resolve, reject) => {
       subscriptions.addResourceSubscription(deviceId, trimSlash(resourcePath), (error) => {
         const status = error ? statusOf(error) : 200;
@@ -110,20 +139,11 @@ export class MbedSdkDeviceCloud implements DeviceCloud {
   }
 
   async unsubscribe(deviceId: string, resourcePath: string): Promise<void> {
-    const { subscriptions } = await this.sdk();
+    const { subscriptions } = this.sdk();
     await this.callback(
       (cb) => subscriptions.deleteResourceSubscription(deviceId, trimSlash(resourcePath), cb),
       [404],
     );
-  }
-
-  private async call<T>(fn: (connect: ConnectApi) => Promise<T>): Promise<T> {
-    const { connect } = await this.sdk();
-    try {
-      return await fn(connect);
-    } catch (error) {
-      throw this.classify(error);
-    }
   }
 
   /** Runs a callback-style SDK call; listed status codes count as "nothing there". */
