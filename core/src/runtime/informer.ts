@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import { KubeError, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { watchStream } from '../kube/watch-stream.ts';
+import { backoffDelay } from './backoff.ts';
 import type { OperatorMetrics } from './metrics.ts';
 
 export interface InformerHandlers<T> {
@@ -109,9 +110,9 @@ export class Informer<T extends KubeObject> {
         if (gone) this.resourceVersion = '';
         this.metrics.watchRestarts.inc({ resource: this.options.name, cause: gone ? 'gone' : 'error' });
         failures++;
-        const delay = Math.min(30_000, 200 * 2 ** Math.min(failures, 8)) * (0.5 + Math.random() / 2);
+        const delay = backoffDelay(failures, 200, 30_000);
         this.log.warn(
-          { err: String(error), retryInMs: Math.round(delay) },
+          { err: String(error), retryInMs: delay },
           gone ? 'watch expired; relisting' : 'list/watch failed',
         );
         await sleep(delay, this.abort.signal);
