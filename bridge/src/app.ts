@@ -72,6 +72,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     routing = new KubeRouting({
       client: kube,
       log: log.child({ part: 'routing' }),
+      metrics: metrics.watch,
       namespace: config.kube.namespace,
       onSinks: (next) => {
         bridge?.updateSinks(next);

@@ -13,5 +13,6 @@ export {
 export { ManagedProcess } from './managed-process.ts';
 export { freePort } from './ports.ts';
 export { TestEnv, type TestEnvInfo } from './env.ts';
+export { scrapeMetric } from './scrape.ts';
 export { startSilentProxy, type SilentProxy } from './silent-proxy.ts';
 export { createNamespace, eventually, kubectl } from './test-helpers.ts';
