@@ -9,6 +9,7 @@ export {
   loadKubeConfig,
   mintServiceAccountKubeconfig,
   writeKubeconfig,
+  writeKubeconfigVia,
 } from './kubeconfig.ts';
 export { ManagedProcess } from './managed-process.ts';
 export { freePort } from './ports.ts';

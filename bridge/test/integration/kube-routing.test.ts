@@ -3,7 +3,6 @@
 // fleet's tags and placements, and follows changes without a restart. It
 // talks to the API server through a proxy that can cut its connections, so
 // that its watches can be seen to restart, on its own /metrics.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createNamespace,
@@ -11,6 +10,7 @@ import {
   scrapeMetric,
   startSilentProxy,
   type SilentProxy,
+  writeKubeconfigVia,
 } from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiVersion } from '@shelfpulse/core/api/group';
@@ -82,12 +82,11 @@ beforeAll(async () => {
     },
   });
   proxy = await startSilentProxy(new URL(env.kube.server));
-  const viaProxy = JSON.parse(readFileSync(env.kube.kubeconfig, 'utf8')) as {
-    clusters: Array<{ cluster: { server: string } }>;
-  };
-  for (const c of viaProxy.clusters) c.cluster.server = proxy.url;
-  const kubeconfig = join(env.workDir, `bridge-routing-${process.pid}.kubeconfig`);
-  writeFileSync(kubeconfig, JSON.stringify(viaProxy), { mode: 0o600 });
+  const kubeconfig = writeKubeconfigVia(
+    env.kube.kubeconfig,
+    proxy.url,
+    join(env.workDir, `bridge-routing-${process.pid}.kubeconfig`),
+  );
   app = await startBridgeApp(
     BridgeConfigSchema.parse({
       listen: { port: 0 },
