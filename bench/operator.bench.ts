@@ -11,6 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { TestEnv } from '../testenv/src/index.ts';
 import { startDeviceCloud } from '../simulator/src/cloud/device-cloud.ts';
 import { apiVersion } from '../core/src/api/group.ts';
@@ -20,7 +21,7 @@ import { KubeClient, type KubeObject } from '../core/src/kube/client.ts';
 import { fromKubeconfig } from '../core/src/kube/connection.ts';
 import { resourcePath, resources } from '../core/src/kube/paths.ts';
 import { Informer } from '../core/src/runtime/informer.ts';
-import { OperatorMetrics } from '../core/src/runtime/metrics.ts';
+import { WatchMetrics } from '../core/src/runtime/watch-metrics.ts';
 import { spawnOperator } from '../operator/test/integration/operator-process.ts';
 
 const { values } = parseArgs({
@@ -94,7 +95,7 @@ try {
       silenceMs: 660_000,
     },
     pino({ level: 'silent' }),
-    new OperatorMetrics(false),
+    new WatchMetrics(new Registry(), 'bench_'),
   );
   let allDone: () => void = () => undefined;
   const done = new Promise<void>((resolve) => (allDone = resolve));

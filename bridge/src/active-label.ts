@@ -6,7 +6,7 @@
 // and one that lingers answers deliveries 503 (the cloud retries them).
 import type { Logger } from 'pino';
 import type { KubeClient } from '@shelfpulse/core/kube/client';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '@shelfpulse/core/runtime/backoff';
 
 export const activeLabel = 'shelfpulse.io/bridge-active';
 

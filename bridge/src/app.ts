@@ -12,7 +12,7 @@ import { SinkStatusReporter } from './sink-status.ts';
 import { HealthReporter } from './health-report.ts';
 import { MbedSdkDeviceCloud } from '@shelfpulse/core/device-cloud/mbed-sdk-device-cloud';
 import { ActivePodLabel } from './active-label.ts';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '@shelfpulse/core/runtime/backoff';
 import { lastCounts } from './baseline.ts';
 import { DeviceDirectory } from './devices.ts';
 import { Bridge } from './bridge.ts';
@@ -72,6 +72,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     routing = new KubeRouting({
       client: kube,
       log: log.child({ part: 'routing' }),
+      metrics: metrics.watch,
       namespace: config.kube.namespace,
       onSinks: (next) => {
         bridge?.updateSinks(next);

@@ -8,7 +8,7 @@ import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { readReferencedSecret } from '@shelfpulse/core/kube/secret-reference';
 import { Informer } from '@shelfpulse/core/runtime/informer';
-import { OperatorMetrics } from '@shelfpulse/core/runtime/metrics';
+import type { WatchMetrics } from '@shelfpulse/core/runtime/watch-metrics';
 import type { DeviceIdentity } from './devices.ts';
 import { FleetRouteSchema, StaticRouter, type FleetRoute, type Router } from './routing.ts';
 import { SinkConfigSchema, type SinkConfig } from './sink-config.ts';
@@ -19,6 +19,8 @@ type Sink = MetricSink & KubeObject;
 export interface KubeRoutingOptions {
   client: KubeClient;
   log: Logger;
+  /** Where the bridge counts its watches' restarts (its own /metrics). */
+  metrics: WatchMetrics;
   /** Watch one namespace; all namespaces when unset. */
   namespace?: string | undefined;
   resyncMs?: number;
@@ -72,7 +74,7 @@ export class KubeRouting implements Router {
           silenceMs: 330_000,
         },
         options.log,
-        new OperatorMetrics(),
+        options.metrics,
       );
     this.fleets = informer<Fleet>(resources.shelfFleets, 'shelffleets');
     this.sinks = informer<Sink>(resources.metricSinks, 'metricsinks');

@@ -7,7 +7,7 @@
 // leadership change finds everything queued meanwhile.
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '@shelfpulse/core/runtime/backoff';
 import type { Bridge } from './bridge.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { NotificationMessageSchema, type NotificationMessage } from './notification.ts';

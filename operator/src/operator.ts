@@ -20,7 +20,7 @@ import { Informer, objectKey, sleep, type InformerOptions } from '@shelfpulse/co
 import { InformerGroup, type Cache } from '@shelfpulse/core/runtime/informer-group';
 import { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
 import { LeaderElector, workloadOwner } from '@shelfpulse/core/runtime/leader-election';
-import { OperatorMetrics } from '@shelfpulse/core/runtime/metrics';
+import { OperatorMetrics } from './metrics.ts';
 import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
 import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
 import { reconcileUninstallGate } from './uninstall/gate.ts';
@@ -184,7 +184,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
         ...extra,
       },
       log,
-      metrics,
+      metrics.watch,
     );
   const managedBy = { labelSelector: `${managedByLabel}=${fieldManager}` };
   const ns = config.watchNamespace;
@@ -212,7 +212,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
   const fleets = new Controller(
     { name: 'shelffleet', workers: config.workers, reconcile: (key) => reconcileShelfFleet(ctx, key) },
     log,
-    metrics,
+    metrics.controllers,
   );
   const sinks = new Controller(
     {
@@ -221,7 +221,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
       reconcile: (key) => reconcileMetricSink(ctx, key),
     },
     log,
-    metrics,
+    metrics.controllers,
   );
 
   // Status writes change neither the generation nor the metadata we look at: no reconcile for them.
@@ -283,7 +283,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
     const uninstall = new Controller(
       { name: 'uninstall', workers: 1, reconcile: (key) => reconcileUninstallGate(ctx, gates, key) },
       log,
-      metrics,
+      metrics.controllers,
     );
     gates.on({
       added: (g) => uninstall.enqueue(objectKey(g)),

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { backoffDelay } from '../../src/backoff.ts';
 
 function file(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'bridge-config-')), 'bridge.yaml');
@@ -67,13 +66,5 @@ sinks:
     expect(loadConfig(['--kube', '--namespace', 'shop'], env)).toMatchObject({
       kube: { namespace: 'shop', routing: true },
     });
-  });
-});
-
-describe('backoff', () => {
-  it('doubles up to the maximum, with half of each delay random', () => {
-    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 100, 1000, () => 0))).toEqual([50, 100, 200, 400]);
-    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 100, 1000, () => 1))).toEqual([100, 200, 400, 800]);
-    expect(backoffDelay(40, 100, 1000, () => 1)).toBe(1000);
   });
 });
