@@ -2,6 +2,7 @@
 // resources (the operator's informer) and turns them into the bridge's fleet
 // routes and sink configurations, credentials read from the named Secrets.
 import type { Logger } from 'pino';
+import { fleetEndpointPrefix } from '@shelfpulse/core/api/endpoint-prefix';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
@@ -39,8 +40,8 @@ export function fleetRoute(fleet: Fleet): FleetRoute {
   const namespace = fleet.metadata.namespace ?? 'default';
   const name = fleet.metadata.name ?? '';
   const { spec } = fleet;
-  // Simulated shelves without spec.devices are named `<namespace>.<name>.<index>`.
-  const prefix = spec.devices?.endpointNamePrefix ?? (spec.simulator ? `${namespace}.${name}.` : '');
+  // A fleet without a prefix (devices chosen by endpoint type) routes by type alone.
+  const prefix = fleetEndpointPrefix({ namespace, name, spec }) ?? '';
   return FleetRouteSchema.parse({
     fleet: name,
     namespace,

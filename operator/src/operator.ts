@@ -22,7 +22,8 @@ import { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
 import { LeaderElector, workloadOwner } from '@shelfpulse/core/runtime/leader-election';
 import { OperatorMetrics } from './metrics.ts';
 import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
-import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
+import { fieldManager } from './field-manager.ts';
+import { managedByLabel } from './shelf-fleet/workload.ts';
 import { reconcileUninstallGate } from './uninstall/gate.ts';
 import { findCondition } from '@shelfpulse/core/runtime/conditions';
 
