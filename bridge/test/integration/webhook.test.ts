@@ -24,6 +24,19 @@ async function put(
   return { status: response.status, text: await response.text() };
 }
 
+const malformed = (reason: string) =>
+  metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', { reason });
+
+/** The pick-ups written for a device (204 without a spool means written: queryable now). */
+async function pickups(deviceId: string): Promise<unknown[]> {
+  const rows = await influxql(
+    env.influx.url,
+    `SELECT "items" FROM shelf_event WHERE device_id = '${deviceId}' AND kind = 'pickup'`,
+    'bw_webhook',
+  );
+  return rows.map((r) => r[1]);
+}
+
 beforeAll(async () => {
   await createDatabase(env.influx.url, 'bw_webhook');
   const config = BridgeConfigSchema.parse({
@@ -93,36 +106,14 @@ describe('bridge webhook', () => {
       }),
     );
     expect(result.status).toBe(204);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'bad-base64',
-      }),
-    ).toBe(1);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'not-a-number',
-      }),
-    ).toBe(1);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'unsupported-content-type',
-      }),
-    ).toBe(1);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'bad-notification',
-      }),
-    ).toBe(1);
+    expect(await malformed('bad-base64')).toBe(1);
+    expect(await malformed('not-a-number')).toBe(1);
+    expect(await malformed('unsupported-content-type')).toBe(1);
+    expect(await malformed('bad-notification')).toBe(1);
     expect(
       await metricValue(app.metrics, 'shelfpulse_bridge_notifications_total', { result: 'unknown-device' }),
     ).toBe(1);
-    // 204 without a spool means written: it is queryable now.
-    const rows = await influxql(
-      env.influx.url,
-      `SELECT "items" FROM shelf_event WHERE device_id = 'shelf-1' AND kind = 'pickup'`,
-      'bw_webhook',
-    );
-    expect(rows.map((r) => r[1])).toEqual([2]);
+    expect(await pickups('shelf-1')).toEqual([2]);
   });
 
   it('reads TLV counts as the simulator encodes them, and counts TLV it cannot read', async () => {
@@ -153,17 +144,8 @@ describe('bridge webhook', () => {
       }),
     );
     expect(result.status).toBe(204);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'bad-tlv',
-      }),
-    ).toBe(1);
-    const rows = await influxql(
-      env.influx.url,
-      `SELECT "items" FROM shelf_event WHERE device_id = 'shelf-3' AND kind = 'pickup'`,
-      'bw_webhook',
-    );
-    expect(rows.map((r) => r[1])).toEqual([4]);
+    expect(await malformed('bad-tlv')).toBe(1);
+    expect(await pickups('shelf-3')).toEqual([4]);
   });
 
   it('refuses a batch larger than the whole buffer with 413 instead of taking part of it', async () => {
