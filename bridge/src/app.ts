@@ -18,6 +18,7 @@ import { DeviceDirectory } from './devices.ts';
 import { Bridge } from './bridge.ts';
 import { DeviceCloudClient } from './cloud.ts';
 import type { BridgeConfig } from './config.ts';
+import { bridgeUserAgent } from './field-manager.ts';
 import { BridgeHttpServer } from './http-server.ts';
 import { LongPollIntake } from './long-poll.ts';
 import { BridgeMetrics } from './metrics.ts';
@@ -66,7 +67,7 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   let recordPlacements = (): void => undefined;
   let kube: KubeClient | undefined;
   if (config.kube) {
-    kube = new KubeClient(loadConnection(config.kube.kubeconfig));
+    kube = new KubeClient(loadConnection(config.kube.kubeconfig), { userAgent: bridgeUserAgent });
   }
   if (config.kube?.routing && kube) {
     routing = new KubeRouting({
