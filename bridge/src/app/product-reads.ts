@@ -3,13 +3,15 @@
 // shelf that never answers costs one read a minute, not one per batch.
 import type { DeviceCloudClient } from '../cloud.ts';
 
+type ProductIdSource = Pick<DeviceCloudClient, 'readProductId'>;
+
 export class ProductIdReads {
-  private readonly cloud: DeviceCloudClient;
+  private readonly cloud: ProductIdSource;
   private readonly cooldownMs: number;
   /** When each device was last asked. */
   private readonly askedAt = new Map<string, number>();
 
-  constructor(cloud: DeviceCloudClient, cooldownMs = 60_000) {
+  constructor(cloud: ProductIdSource, cooldownMs = 60_000) {
     this.cloud = cloud;
     this.cooldownMs = cooldownMs;
   }
