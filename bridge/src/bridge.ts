@@ -33,7 +33,11 @@ export interface BridgeOptions {
   spoolSegmentBytes?: number;
   /** For tests and benchmarks: a target per sink other than the real one. */
   targetFor?: (sink: SinkConfig) => InfluxTarget;
-  onUnknownProduct?: (deviceId: string) => void;
+  /**
+   * Reads the product id of a device whose notifications did not carry it yet
+   * (undefined: no read now); the answer is taken unless one arrived meanwhile.
+   */
+  readProductId?: (deviceId: string) => Promise<string | undefined> | undefined;
   /**
    * How long a routed shelf's counts wait for its product id before they are
    * written without it (0: never wait). See product-hold.ts.
@@ -83,7 +87,7 @@ export class Bridge {
       rules: options.rules,
       metrics: options.metrics,
       log: options.log,
-      onUnknownProduct: options.onUnknownProduct,
+      onUnknownProduct: (id) => this.askProductId(id),
     });
     this.spool = options.spoolDir ? new Spool(options.spoolDir, options.spoolSegmentBytes) : undefined;
     for (const config of options.sinks) this.addSink(config);
@@ -97,10 +101,17 @@ export class Bridge {
         settled: (id) =>
           this.translator.productId(id) !== undefined ||
           options.router.route(this.directory.identity(id)) === undefined,
-        request: (id) => options.onUnknownProduct?.(id),
+        request: (id) => this.askProductId(id),
       });
       this.productTimer = setInterval(() => this.releaseHeld(false), Math.min(250, waitMs)).unref();
     }
+  }
+
+  private askProductId(deviceId: string): void {
+    void this.options.readProductId?.(deviceId)?.then((productId) => {
+      if (productId !== undefined && this.translator.productId(deviceId) === undefined)
+        this.translator.setProductId(deviceId, productId);
+    });
   }
 
   /** Derives held counts whose product id came (or whose wait is over) as a batch of their own. */

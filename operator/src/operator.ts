@@ -26,6 +26,10 @@ import { fieldManager } from './field-manager.ts';
 import { managedByLabel } from './shelf-fleet/workload.ts';
 import { reconcileUninstallGate } from './uninstall/gate.ts';
 import { findCondition } from '@shelfpulse/core/runtime/conditions';
+import { packageVersion } from '@shelfpulse/core/cli/help-and-version';
+
+/** How the operator names itself to the API server (audit logs; managedFields of writes without a field manager). */
+const userAgent = `shelfpulse-operator/${packageVersion(new URL('../package.json', import.meta.url))}`;
 
 export interface OperatorOptions {
   /** Defaults to config.kubeconfig, KUBECONFIG, or the in-cluster ServiceAccount. */
@@ -53,7 +57,7 @@ export async function startOperator(
   options: OperatorOptions = {},
 ): Promise<RunningOperator> {
   const log = options.logger ?? pino({ level: config.logLevel, base: { component: 'shelfpulse-operator' } });
-  const client = new KubeClient(options.connection ?? loadConnection(config.kubeconfig));
+  const client = new KubeClient(options.connection ?? loadConnection(config.kubeconfig), { userAgent });
   const metrics = new OperatorMetrics(options.processMetrics ?? true);
   const deviceClouds = new Map<string, ReturnType<DeviceCloudFactory>>();
   const factory = options.deviceCloud ?? ((c) => new MbedSdkDeviceCloud(c));

@@ -21,12 +21,14 @@ import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startBridgeApp, type BridgeApp } from '../../src/app.ts';
 import { BridgeConfigSchema } from '../../src/config.ts';
+import { fieldManager } from '../../src/field-manager.ts';
 import {
   countNote,
   createDatabase,
   eventually,
   influxql,
   influxqlSeries,
+  managedFields,
   productNote,
   silent,
 } from './helpers.ts';
@@ -152,6 +154,19 @@ describe('bridge routing from ShelfFleet and MetricSink', () => {
       const writer = app.bridge.sinks.get(`${namespace}.main`);
       return writer?.config.username === 'writer' && writer.config.password === 'not-a-default';
     }, 10_000);
+  });
+
+  it('records its status writes under its own field manager, not the operator’s', async () => {
+    const sink = await client.get<MetricSink & KubeObject>(
+      resourcePath(resources.metricSinks, namespace, 'main'),
+    );
+    const entries = managedFields(sink);
+    const bridgeEntry = entries.find((e) => e.manager === fieldManager && e.subresource === 'status');
+    expect(bridgeEntry?.operation).toBe('Update');
+    expect(bridgeEntry?.fieldsV1).toMatchObject({
+      'f:status': { 'f:pointsWritten': {}, 'f:pointsDropped': {} },
+    });
+    expect(entries.map((e) => e.manager)).not.toContain('shelfpulse-operator');
   });
 
   it('follows a change of the ShelfFleet without a restart', async () => {

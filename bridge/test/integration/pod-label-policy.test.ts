@@ -17,7 +17,8 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activeLabel, ActivePodLabel } from '../../src/active-label.ts';
 import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
-import { silent } from './helpers.ts';
+import { fieldManager } from '../../src/field-manager.ts';
+import { managedFields, silent } from './helpers.ts';
 
 const env = inject('testenv');
 const chart = join(import.meta.dirname, '..', '..', '..', 'charts', 'shelfpulse');
@@ -104,7 +105,11 @@ describe('the admission policy on the bridge’s pod patches', () => {
   it('lets the Lease holder set and remove the label on its own pod', async () => {
     const label = new ActivePodLabel(bridge, namespace, 'bridge-0', silent);
     await label.set(true);
-    expect((await admin.get<Pod>(podPath('bridge-0'))).metadata.labels?.[activeLabel]).toBe('true');
+    const labelled = await admin.get<Pod>(podPath('bridge-0'));
+    expect(labelled.metadata.labels?.[activeLabel]).toBe('true');
+    // Recorded under the bridge's own field manager, not the operator's.
+    const entry = managedFields(labelled).find((e) => e.manager === fieldManager);
+    expect(entry?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { [`f:${activeLabel}`]: {} } } });
     await label.set(false);
     expect((await admin.get<Pod>(podPath('bridge-0'))).metadata.labels).not.toHaveProperty(activeLabel);
   });
