@@ -7,7 +7,6 @@
 import type { Logger } from 'pino';
 import { KubeClient } from '@shelfpulse/core/kube/client';
 import { loadConnection } from '@shelfpulse/core/kube/connection';
-import { MbedSdkDeviceCloud } from '@shelfpulse/core/device-cloud/mbed-sdk-device-cloud';
 import { ActiveReplica } from './app/active-replica.ts';
 import { ClusterRouting } from './app/cluster-routing.ts';
 import { Leadership } from './app/leadership.ts';
@@ -16,6 +15,7 @@ import { ProductIdReads } from './app/product-reads.ts';
 import { startReports } from './app/reports.ts';
 import { RunningBridge } from './app/running-bridge.ts';
 import { Bridge } from './bridge.ts';
+import { bridgeCredentials, type BridgeCredentials } from './bridge-credentials.ts';
 import { DeviceCloudClient } from './cloud.ts';
 import type { BridgeConfig } from './config.ts';
 import { DeviceDirectory } from './devices.ts';
@@ -54,9 +54,15 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
     kube && config.kube?.routing
       ? await ClusterRouting.start(kube, config.kube, metrics.watch, log.child({ part: 'routing' }))
       : undefined;
-  const cloud = config.cloud
-    ? new DeviceCloudClient({ ...config.cloud, log: log.child({ part: 'cloud' }) })
-    : undefined;
+  const credentials = bridgeCredentials(config, log);
+  const cloud =
+    config.cloud && credentials.apiKey
+      ? new DeviceCloudClient({
+          apiUrl: config.cloud.apiUrl,
+          apiKey: credentials.apiKey,
+          log: log.child({ part: 'cloud' }),
+        })
+      : undefined;
   const router = options.router ?? cluster?.router ?? new StaticRouter(config.fleets);
   const bridge = buildBridge(config, { sinks: cluster?.sinks ?? config.sinks, router, cloud, metrics, log });
   // Static fleets report health from the start; fleets from ShelfFleets from their first notification.
@@ -74,8 +80,8 @@ export async function startBridgeApp(config: BridgeConfig, options: AppOptions):
   // Without leader election this replica is the only consumer and active from the start.
   if (!config.leaderElection) await replica.activate();
 
-  const channel = notificationChannel(config, { bridge, cloud, metrics, log });
-  const server = httpServer(config, { bridge, metrics, log, cloud, channel, replica });
+  const channel = notificationChannel(config, { bridge, cloud, credentials, metrics, log });
+  const server = httpServer(config, { bridge, metrics, log, cloud, credentials, channel, replica });
   const url = await server.listen();
   log.info(
     { url, mode: config.mode, sinks: config.sinks.map((s) => s.name), spool: config.spool?.dir },
@@ -118,10 +124,9 @@ interface BridgeInputs {
 
 /** The data path; with a device cloud, devices are looked up and product ids read through it. */
 function buildBridge(config: BridgeConfig, { sinks, router, cloud, metrics, log }: BridgeInputs): Bridge {
-  const sdk = config.cloud ? new MbedSdkDeviceCloud(config.cloud) : undefined;
   const productIds = cloud ? new ProductIdReads(cloud) : undefined;
   return new Bridge({
-    directory: new DeviceDirectory(sdk ? { list: () => sdk.listRegisteredDevices() } : {}),
+    directory: new DeviceDirectory(cloud ? { list: () => cloud.listRegisteredDevices() } : {}),
     sinks,
     router,
     rules: { restockMinItems: config.restockMinItems },
@@ -141,6 +146,7 @@ interface HttpInputs {
   metrics: BridgeMetrics;
   log: Logger;
   cloud: DeviceCloudClient | undefined;
+  credentials: BridgeCredentials;
   channel: NotificationChannel;
   replica: ActiveReplica;
 }
@@ -150,7 +156,7 @@ interface HttpInputs {
  * the channel is there; deliveries are taken only while this replica is active.
  */
 function httpServer(config: BridgeConfig, inputs: HttpInputs): BridgeHttpServer {
-  const { bridge, metrics, log, cloud, channel, replica } = inputs;
+  const { bridge, metrics, log, cloud, credentials, channel, replica } = inputs;
   return new BridgeHttpServer({
     bridge,
     metrics,
@@ -158,8 +164,8 @@ function httpServer(config: BridgeConfig, inputs: HttpInputs): BridgeHttpServer 
     host: config.listen.host,
     port: config.listen.port,
     webhook:
-      config.mode === 'webhook' && config.webhook.secret
-        ? { ...config.webhook, secret: config.webhook.secret }
+      config.mode === 'webhook' && credentials.webhookSecret
+        ? { ...config.webhook, secret: credentials.webhookSecret }
         : undefined,
     onMessage: (message) => cloud?.inject(message),
     ready: () => channel.ready,

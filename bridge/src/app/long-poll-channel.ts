@@ -4,7 +4,7 @@
 import type { Logger } from 'pino';
 import type { Bridge } from '../bridge.ts';
 import type { DeviceCloudClient } from '../cloud.ts';
-import type { BridgeConfig } from '../config.ts';
+import type { Credential } from '../credential.ts';
 import { LongPollIntake } from '../long-poll.ts';
 import type { BridgeMetrics } from '../metrics.ts';
 import type { NotificationChannel } from './notification-channel.ts';
@@ -12,7 +12,9 @@ import type { NotificationChannel } from './notification-channel.ts';
 export interface LongPollChannelOptions {
   bridge: Bridge;
   cloud: DeviceCloudClient;
-  settings: NonNullable<BridgeConfig['cloud']>;
+  apiUrl: string;
+  /** Each pull uses the key as it is now: a rotated key takes effect at the next pull. */
+  apiKey: Credential;
   metrics: BridgeMetrics;
   log: Logger;
 }
@@ -34,11 +36,11 @@ export class LongPollChannel implements NotificationChannel {
 
   async resume(): Promise<void> {
     if (this.closed || this.intake) return;
-    const { bridge, cloud, settings, metrics, log } = this.options;
+    const { bridge, cloud, apiUrl, apiKey, metrics, log } = this.options;
     this.intake = new LongPollIntake({
       bridge,
-      apiUrl: settings.apiUrl,
-      apiKey: settings.apiKey,
+      apiUrl,
+      apiKey,
       metrics,
       log,
       onMessage: (message) => cloud.inject(message),

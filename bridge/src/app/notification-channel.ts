@@ -3,6 +3,7 @@
 // the active replica only). Readiness (/readyz) includes that the channel is there.
 import type { Logger } from 'pino';
 import type { Bridge } from '../bridge.ts';
+import type { BridgeCredentials } from '../bridge-credentials.ts';
 import type { DeviceCloudClient } from '../cloud.ts';
 import type { BridgeConfig } from '../config.ts';
 import type { BridgeMetrics } from '../metrics.ts';
@@ -25,13 +26,22 @@ export interface NotificationChannel {
 export interface ChannelParts {
   bridge: Bridge;
   cloud: DeviceCloudClient | undefined;
+  credentials: BridgeCredentials;
   metrics: BridgeMetrics;
   log: Logger;
 }
 
 export function notificationChannel(config: BridgeConfig, parts: ChannelParts): NotificationChannel {
-  if (config.mode === 'webhook') return new WebhookChannel(config.webhook, parts.cloud, parts.log);
+  const { credentials } = parts;
+  if (config.mode === 'webhook')
+    return new WebhookChannel(config.webhook, credentials.webhookSecret, parts.cloud, parts.log);
   // The configuration's schema requires the cloud in long-poll mode.
-  if (!config.cloud || !parts.cloud) throw new Error('long-poll mode needs cloud.apiUrl and cloud.apiKey');
-  return new LongPollChannel({ ...parts, cloud: parts.cloud, settings: config.cloud });
+  if (!config.cloud || !parts.cloud || !credentials.apiKey)
+    throw new Error('long-poll mode needs cloud.apiUrl and cloud.apiKey');
+  return new LongPollChannel({
+    ...parts,
+    cloud: parts.cloud,
+    apiUrl: config.cloud.apiUrl,
+    apiKey: credentials.apiKey,
+  });
 }

@@ -4,18 +4,22 @@
 // once it has labelled itself: until then registration is retried in the
 // background with backoff, never given up. The first attempt is awaited, so
 // the channel usually exists when the bridge is up. Without a public URL the
-// channel is registered elsewhere and this replica is ready at once.
+// channel is registered elsewhere and this replica is ready at once. A rotated
+// secret (a file the kubelet updated, credential.ts) is registered again the
+// same way; the previous one is still accepted for a grace period.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { backoffDelay } from '@shelfpulse/core/runtime/backoff';
 import type { DeviceCloudClient } from '../cloud.ts';
 import type { BridgeConfig } from '../config.ts';
+import type { Credential } from '../credential.ts';
 import type { NotificationChannel } from './notification-channel.ts';
 
 type WebhookSettings = BridgeConfig['webhook'];
 
 export class WebhookChannel implements NotificationChannel {
   private readonly settings: WebhookSettings;
+  private readonly secret: Credential | undefined;
   private readonly cloud: DeviceCloudClient | undefined;
   private readonly log: Logger;
   private registered: boolean;
@@ -23,8 +27,14 @@ export class WebhookChannel implements NotificationChannel {
   private readonly stopRetrying = new AbortController();
   private retrying: Promise<void> | undefined;
 
-  constructor(settings: WebhookSettings, cloud: DeviceCloudClient | undefined, log: Logger) {
+  constructor(
+    settings: WebhookSettings,
+    secret: Credential | undefined,
+    cloud: DeviceCloudClient | undefined,
+    log: Logger,
+  ) {
     this.settings = settings;
+    this.secret = secret;
     this.cloud = cloud;
     this.log = log;
     this.registered = !settings.publicUrl;
@@ -35,12 +45,12 @@ export class WebhookChannel implements NotificationChannel {
   }
 
   async open(): Promise<void> {
-    const { publicUrl, header, secret } = this.settings;
-    const cloud = this.cloud;
+    const { publicUrl, header } = this.settings;
+    const { cloud, secret } = this;
     if (!cloud || !publicUrl || !secret) return;
     const register = async (): Promise<boolean> => {
       try {
-        await cloud.registerWebhook(publicUrl, header, secret);
+        await cloud.registerWebhook(publicUrl, header, secret.current());
         this.registered = true;
         this.log.info({ url: publicUrl }, 'webhook registered');
         return true;
@@ -49,7 +59,15 @@ export class WebhookChannel implements NotificationChannel {
         return false;
       }
     };
+    secret.onChange(() => void this.registerAgain(register));
     if (await register()) return;
+    this.retrying = this.retry(register);
+  }
+
+  /** After a rotation: once any retrying is over, registers the new secret (retrying until it is). */
+  private async registerAgain(register: () => Promise<boolean>): Promise<void> {
+    await this.retrying;
+    if (this.stopRetrying.signal.aborted || (await register())) return;
     this.retrying = this.retry(register);
   }
 
@@ -68,6 +86,7 @@ export class WebhookChannel implements NotificationChannel {
 
   async close(): Promise<void> {
     this.closed = true;
+    this.secret?.close();
     this.stopRetrying.abort();
     await this.retrying;
   }
