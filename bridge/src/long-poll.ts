@@ -21,7 +21,8 @@ interface PullRequest {
 interface SdkEndpoints {
   notifications: {
     longPollNotifications(
-      callback: (error: { status?: number; message?: string } | null, data: unknown) => void,
+      /** The SDK's SDKError carries the HTTP status as `code`. */
+      callback: (error: { code?: number; status?: number; message?: string } | null, data: unknown) => void,
     ): PullRequest;
   };
 }
@@ -102,7 +103,8 @@ export class LongPollIntake {
       this.request = this.endpointsNow().notifications.longPollNotifications((error, data) => {
         this.request = undefined;
         if (error) {
-          resolve({ ok: false, status: error.status ?? 0, error: error.message ?? 'pull failed' });
+          const status = error.code ?? error.status ?? 0;
+          resolve({ ok: false, status, error: error.message ?? 'pull failed' });
           return;
         }
         const parsed = NotificationMessageSchema.safeParse(data);

@@ -1,28 +1,8 @@
-// Credentials from files, as the kubelet rotates a mounted Secret: it writes a
-// new timestamped directory and swaps the `..data` symlink, and the file the
-// bridge opens is a symlink through it.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+// Credentials from files, rotated the way the kubelet updates a mounted Secret
+// (support/secret-volume.ts).
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Credential, CredentialError } from '../../src/credential.ts';
-
-/** A directory laid out like a Secret volume, with `update` doing what the kubelet's atomic writer does. */
-function secretVolume(files: Record<string, string>) {
-  const root = mkdtempSync(join(tmpdir(), 'secret-volume-'));
-  let generation = 0;
-  const update = (next: Record<string, string>): void => {
-    const dir = `..${++generation}`;
-    mkdirSync(join(root, dir));
-    for (const [name, value] of Object.entries(next)) writeFileSync(join(root, dir, name), value);
-    symlinkSync(dir, join(root, '..data_tmp'));
-    renameSync(join(root, '..data_tmp'), join(root, '..data'));
-    if (generation > 1) rmSync(join(root, `..${generation - 1}`), { recursive: true });
-  };
-  update(files);
-  for (const name of Object.keys(files)) symlinkSync(join('..data', name), join(root, name));
-  return { path: (name: string) => join(root, name), update };
-}
+import { secretVolume } from '../support/secret-volume.ts';
 
 afterEach(() => vi.useRealTimers());
 
