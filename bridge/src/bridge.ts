@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DeriveRules } from './derive.ts';
 import { createTarget, type InfluxTarget } from './influx-target.ts';
+import { sameExceptCredentials, takeCredentials } from './sink-credentials.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import type { NotificationMessage } from './notification.ts';
 import type { Router } from './routing.ts';
@@ -133,7 +134,8 @@ export class Bridge {
   }
 
   /**
-   * Replaces the set of sinks (MetricSinks changed). A removed or changed sink
+   * Replaces the set of sinks (MetricSinks changed). New credentials go into the
+   * running writer (sink-credentials.ts). A removed or otherwise changed sink
    * first writes what it holds (up to `graceMs`); with the spool, what it could
    * not write stays on disk and is replayed at the next start.
    */
@@ -142,6 +144,12 @@ export class Bridge {
     for (const [name, writer] of this.sinks) {
       const next = wanted.get(name);
       if (next && JSON.stringify(next) === JSON.stringify(writer.config)) continue;
+      // Only the credentials changed (a rotated Secret): the writer keeps its buffer, whose
+      // points InfluxDB may be refusing right now, and writes them with the new ones.
+      if (next && sameExceptCredentials(next, writer.config)) {
+        takeCredentials(writer.config, next);
+        continue;
+      }
       this.sinks.delete(name);
       void writer.close(Date.now() + graceMs).then(() => writer.discardRemaining(this.durable));
     }

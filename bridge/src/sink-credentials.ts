@@ -5,6 +5,27 @@ import { Credential } from './credential.ts';
 import { sinkCredentialFields, type SinkConfig } from './sink-config.ts';
 
 type Field = (typeof sinkCredentialFields)[number];
+const credentialKeys = sinkCredentialFields.flatMap((key) => [key, `${key}File`] as const);
+
+/** Do two configurations of a sink differ in their credentials only (a rotated MetricSink Secret)? */
+export function sameExceptCredentials(a: SinkConfig, b: SinkConfig): boolean {
+  const rest = (c: SinkConfig): string =>
+    JSON.stringify(
+      Object.fromEntries(Object.entries(c).filter(([k]) => !credentialKeys.includes(k as never))),
+    );
+  return rest(a) === rest(b);
+}
+
+/**
+ * Puts `from`'s credentials into `into`, the configuration a running writer and
+ * its target hold: their next write uses them, and the points they buffer stay.
+ */
+export function takeCredentials(into: SinkConfig, from: SinkConfig): void {
+  for (const key of credentialKeys) {
+    if (from[key] === undefined) delete into[key];
+    else into[key] = from[key];
+  }
+}
 
 /** One Credential per file, shared by the sink's writes and reads. */
 const files = new Map<string, Credential>();

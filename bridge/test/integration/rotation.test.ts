@@ -7,6 +7,8 @@
 //   writes after the file change use the new password. Every point arrives.
 // - webhook: a new secret is registered with the cloud again, accepted at once,
 //   and the old one still for the grace period, not after it.
+// - a MetricSink whose Secret changed: the running writer takes the new
+//   credentials and keeps the points InfluxDB refused meanwhile.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -15,7 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { freePort, influxql, startInfluxd, type Influxd } from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { eventually, route } from './helpers.ts';
+import { eventually, makeBridge, metricValue, route, sink } from './helpers.ts';
 import { ShelfLoad, type Truth } from './shelf-load.ts';
 import { secretVolume } from '../support/secret-volume.ts';
 
@@ -294,6 +296,36 @@ describe('credentials rotated under a running bridge', () => {
       await assertExactAsAdmin(influx.url, db, load.truth);
     } finally {
       await stopBridge(bridge);
+    }
+  });
+
+  it('a MetricSink Secret rotated: the running writer takes the new password and keeps what InfluxDB refused', async () => {
+    const db = 'rotation_metricsink';
+    await asAdmin(`CREATE DATABASE "${db}"`);
+    await asAdmin(`CREATE USER "sink_writer" WITH PASSWORD 'old-password'`);
+    await asAdmin(`GRANT ALL ON "${db}" TO "sink_writer"`);
+    const config = (password: string) =>
+      sink({ url: influx.url, database: db, username: 'sink_writer', password, retryMaxMs: 300 });
+    const { bridge, metrics } = makeBridge({ sinks: [config('old-password')] });
+    try {
+      const load = new ShelfLoad(10, 'shelf-', 3);
+      expect(await bridge.ingest({ notifications: load.baseline() })).toBe('accepted');
+      await asAdmin(`SET PASSWORD FOR "sink_writer" = 'new-password'`);
+      // Without a spool a batch is accepted once written: this one waits for the new password.
+      const waiting = bridge.ingest({ notifications: load.batch(20) });
+      await eventually(
+        async () =>
+          (await metricValue(metrics, 'shelfpulse_bridge_write_retries_total', { status: '401' })) > 0,
+      );
+      const writer = bridge.sinks.get('main');
+      // What KubeRouting hands over when the MetricSink's Secret changed.
+      bridge.updateSinks([config('new-password')]);
+      expect(bridge.sinks.get('main')).toBe(writer);
+      expect(await waiting).toBe('accepted');
+      await assertExactAsAdmin(influx.url, db, load.truth);
+      expect(await metricValue(metrics, 'shelfpulse_bridge_points_dropped_total')).toBe(0);
+    } finally {
+      await bridge.close(1000);
     }
   });
 });
