@@ -5,8 +5,9 @@
 //   InfluxDB (real, authentication on) changes the writer's password before the
 //   file does; the writes refused meanwhile keep their points, and the next
 //   writes after the file change use the new password. Every point arrives.
-// - webhook: a new secret is registered with the cloud again, accepted at once,
-//   and the old one still for the grace period, not after it.
+// - webhook: a new secret is registered with the cloud again (with the new API
+//   key, rotated with it), accepted at once, and the old one still for the
+//   grace period, not after it.
 // - a MetricSink whose Secret changed: the running writer takes the new
 //   credentials and keeps the points InfluxDB refused meanwhile.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -238,7 +239,11 @@ describe('credentials rotated under a running bridge', () => {
     const db = 'rotation_webhook';
     await asAdmin(`CREATE DATABASE "${db}"`);
     const dir = mkdtempSync(join(env.workDir, 'bridge-rotation-webhook-'));
-    const secrets = secretVolume({ 'webhook-secret': 'first-secret-0123456789' }, dir);
+    cloud.validKey = 'webhook-key-1';
+    const secrets = secretVolume(
+      { 'webhook-secret': 'first-secret-0123456789', 'api-key': 'webhook-key-1' },
+      dir,
+    );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const configFile = join(dir, 'bridge.yaml');
@@ -258,8 +263,8 @@ describe('credentials rotated under a running bridge', () => {
     );
     const bridge = await startBridge(['--config', configFile, '--port', String(port)], {
       BRIDGE_WEBHOOK_SECRET_FILE: secrets.path('webhook-secret'),
+      BRIDGE_CLOUD_API_KEY_FILE: secrets.path('api-key'),
       // Plain values keep working next to files.
-      BRIDGE_CLOUD_API_KEY: cloud.validKey,
       BRIDGE_SINK_MAIN_PASSWORD: admin.password,
     });
     const put = async (secret: string, message: object): Promise<number> => {
@@ -277,7 +282,10 @@ describe('credentials rotated under a running bridge', () => {
       const load = new ShelfLoad(10, 'shelf-', 9);
       expect(await put('first-secret-0123456789', withRegistrations(load.baseline()))).toBe(204);
 
-      secrets.update({ 'webhook-secret': 'second-secret-0123456789' });
+      // Key and secret rotated at once, the old key revoked: the new secret can only be
+      // registered with the new key.
+      cloud.validKey = 'webhook-key-2';
+      secrets.update({ 'webhook-secret': 'second-secret-0123456789', 'api-key': 'webhook-key-2' });
       await eventually(async () => registered().at(-1) === 'second-secret-0123456789', 10_000);
       const rotatedAt = Date.now();
       expect(await put('second-secret-0123456789', { notifications: load.batch(10) })).toBe(204);
