@@ -17,3 +17,4 @@ export { TestEnv, type TestEnvInfo } from './env.ts';
 export { scrapeMetric } from './scrape.ts';
 export { startSilentProxy, type SilentProxy } from './silent-proxy.ts';
 export { createNamespace, eventually, kubectl } from './test-helpers.ts';
+export { applyChartTemplates, chartDir, type ChartTemplates } from './chart-templates.ts';
