@@ -22,6 +22,7 @@ import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
 import { TestEnv } from '../testenv/src/index.ts';
 import { startDeviceCloud } from '../simulator/src/cloud/device-cloud.ts';
@@ -32,7 +33,7 @@ import { KubeClient, type KubeObject } from '../core/src/kube/client.ts';
 import { fromKubeconfig } from '../core/src/kube/connection.ts';
 import { resourcePath, resources } from '../core/src/kube/paths.ts';
 import { Informer } from '../core/src/runtime/informer.ts';
-import { OperatorMetrics } from '../core/src/runtime/metrics.ts';
+import { WatchMetrics } from '../core/src/runtime/watch-metrics.ts';
 import { spawnOperator, type OperatorProcess } from '../operator/test/integration/operator-process.ts';
 import { median } from './median.ts';
 
@@ -178,7 +179,7 @@ async function round(args: string[]): Promise<Round> {
         silenceMs: 660_000,
       },
       pino({ level: 'silent' }),
-      new OperatorMetrics(false),
+      new WatchMetrics(new Registry(), 'bench_'),
     );
     let allDone: () => void = () => undefined;
     const done = new Promise<void>((resolve) => (allDone = resolve));

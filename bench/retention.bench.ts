@@ -52,7 +52,7 @@ import {
 } from '../grafana-dashboards/src/dashboards/putback-ratio.ts';
 import { emptyShelvesQuery, restocksQuery, stockQuery } from '../grafana-dashboards/src/dashboards/stock.ts';
 import { countLine, eventLine, tagSet, type TagSet } from '../bridge/src/line-protocol.ts';
-import type { EventKind } from '../bridge/src/derive.ts';
+import type { ShelfEventKind } from '../core/src/measurements.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -134,7 +134,7 @@ async function writeEstate(influx: Influxd, db: string, fromMs: number, toMs: nu
     const endUs = Math.min(t + 60_000, toMs) * 1000;
     for (const shelf of shelvesNow) {
       for (; shelf.atUs < endUs; shelf.atUs += gapUs()) {
-        let kind: EventKind;
+        let kind: ShelfEventKind;
         let items: number;
         if (shelf.count <= 2) {
           kind = 'restock';

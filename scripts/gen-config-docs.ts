@@ -156,7 +156,9 @@ ${operatorTable()}
 
 Secrets never go in the file: \`BRIDGE_WEBHOOK_SECRET\`, \`BRIDGE_CLOUD_API_KEY\`,
 \`BRIDGE_SINK_<NAME>_USERNAME\`/\`_PASSWORD\`/\`_TOKEN\` come from the environment
-(see \`bridge --help\`).
+(see \`bridge --help\`), or each from a file named by the same variable with
+\`_FILE\` appended (a mounted Secret, as the chart does), read again when it
+changes: rotation without a restart. Setting both is an error.
 
 ${table(BridgeConfigSchema)}
 

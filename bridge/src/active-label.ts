@@ -6,7 +6,8 @@
 // and one that lingers answers deliveries 503 (the cloud retries them).
 import type { Logger } from 'pino';
 import type { KubeClient } from '@shelfpulse/core/kube/client';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '@shelfpulse/core/runtime/backoff';
+import { fieldManager } from './field-manager.ts';
 
 export const activeLabel = 'shelfpulse.io/bridge-active';
 
@@ -26,7 +27,7 @@ export class ActivePodLabel {
     const patch = { metadata: { labels: { [activeLabel]: active ? 'true' : null } } };
     for (let attempt = 0; attempt < 5; attempt++) {
       try {
-        await this.kube.mergePatch(this.path, patch);
+        await this.kube.mergePatch(this.path, patch, fieldManager);
         this.log.info({ label: activeLabel, active }, 'pod label set');
         return;
       } catch (error) {

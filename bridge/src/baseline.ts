@@ -1,6 +1,7 @@
 // Where a device's count stood before this process started: the last
 // product_count each device has in InfluxDB. Without it, the first count
 // after a restart would be a baseline and the change it carries would be lost.
+import { productCount } from '@shelfpulse/core/measurements';
 import type { DeviceState } from './derive.ts';
 import { influxQuery } from './influx-read.ts';
 import type { SinkConfig } from './sink-config.ts';
@@ -18,7 +19,7 @@ export async function lastCounts(
 ): Promise<LastCounts> {
   const series = await influxQuery(
     sink,
-    `SELECT last("count") FROM "product_count" WHERE time > now() - ${lookback} GROUP BY "device_id", "product_id"`,
+    `SELECT last("${productCount.field}") FROM "${productCount.measurement}" WHERE time > now() - ${lookback} GROUP BY "device_id", "product_id"`,
     { timeoutMs, epoch: 'u' },
   );
   const last: LastCounts = { devices: {}, products: {} };

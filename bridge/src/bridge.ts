@@ -6,6 +6,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { DeriveRules } from './derive.ts';
 import { createTarget, type InfluxTarget } from './influx-target.ts';
+import { sameExceptCredentials, takeCredentials } from './sink-credentials.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import type { NotificationMessage } from './notification.ts';
 import type { Router } from './routing.ts';
@@ -33,7 +34,11 @@ export interface BridgeOptions {
   spoolSegmentBytes?: number;
   /** For tests and benchmarks: a target per sink other than the real one. */
   targetFor?: (sink: SinkConfig) => InfluxTarget;
-  onUnknownProduct?: (deviceId: string) => void;
+  /**
+   * Reads the product id of a device whose notifications did not carry it yet
+   * (undefined: no read now); the answer is taken unless one arrived meanwhile.
+   */
+  readProductId?: (deviceId: string) => Promise<string | undefined> | undefined;
   /**
    * How long a routed shelf's counts wait for its product id before they are
    * written without it (0: never wait). See product-hold.ts.
@@ -83,7 +88,7 @@ export class Bridge {
       rules: options.rules,
       metrics: options.metrics,
       log: options.log,
-      onUnknownProduct: options.onUnknownProduct,
+      onUnknownProduct: (id) => this.askProductId(id),
     });
     this.spool = options.spoolDir ? new Spool(options.spoolDir, options.spoolSegmentBytes) : undefined;
     for (const config of options.sinks) this.addSink(config);
@@ -97,10 +102,17 @@ export class Bridge {
         settled: (id) =>
           this.translator.productId(id) !== undefined ||
           options.router.route(this.directory.identity(id)) === undefined,
-        request: (id) => options.onUnknownProduct?.(id),
+        request: (id) => this.askProductId(id),
       });
       this.productTimer = setInterval(() => this.releaseHeld(false), Math.min(250, waitMs)).unref();
     }
+  }
+
+  private askProductId(deviceId: string): void {
+    void this.options.readProductId?.(deviceId)?.then((productId) => {
+      if (productId !== undefined && this.translator.productId(deviceId) === undefined)
+        this.translator.setProductId(deviceId, productId);
+    });
   }
 
   /** Derives held counts whose product id came (or whose wait is over) as a batch of their own. */
@@ -122,7 +134,8 @@ export class Bridge {
   }
 
   /**
-   * Replaces the set of sinks (MetricSinks changed). A removed or changed sink
+   * Replaces the set of sinks (MetricSinks changed). New credentials go into the
+   * running writer (sink-credentials.ts). A removed or otherwise changed sink
    * first writes what it holds (up to `graceMs`); with the spool, what it could
    * not write stays on disk and is replayed at the next start.
    */
@@ -131,6 +144,12 @@ export class Bridge {
     for (const [name, writer] of this.sinks) {
       const next = wanted.get(name);
       if (next && JSON.stringify(next) === JSON.stringify(writer.config)) continue;
+      // Only the credentials changed (a rotated Secret): the writer keeps its buffer, whose
+      // points InfluxDB may be refusing right now, and writes them with the new ones.
+      if (next && sameExceptCredentials(next, writer.config)) {
+        takeCredentials(writer.config, next);
+        continue;
+      }
       this.sinks.delete(name);
       void writer.close(Date.now() + graceMs).then(() => writer.discardRemaining(this.durable));
     }

@@ -1,6 +1,7 @@
 // The bridge's configuration: a JSON or YAML file (--config), then flags, then
-// the environment for secrets. Validated once at start-up; a bad value is one
-// clear error naming the field.
+// the environment for secrets (values, or files that are read again when a
+// Secret is rotated: credential.ts). Validated once at start-up, credential
+// files included; a bad value is one clear error naming the field.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse as parseYaml } from 'yaml';
@@ -8,7 +9,14 @@ import { z } from 'zod';
 import { PlacementEffectConfigSchema } from './placement-effect-job.ts';
 import { leaderElectionTimingError } from '@shelfpulse/core/runtime/leader-election';
 import { FleetRouteSchema } from './routing.ts';
-import { SinkConfigSchema } from './sink-config.ts';
+import { readCredentialFile } from './credential.ts';
+import { SinkConfigSchema, sinkCredentialFields } from './sink-config.ts';
+
+const minWebhookSecret = 16;
+export const webhookSecretProblem = (secret: string): string | undefined =>
+  secret.length < minWebhookSecret
+    ? `the webhook secret needs at least ${minWebhookSecret} characters`
+    : undefined;
 
 export const BridgeConfigSchema = z
   .object({
@@ -32,7 +40,23 @@ export const BridgeConfigSchema = z
           .min(1)
           .default('x-shelfpulse-secret')
           .transform((h) => h.toLowerCase()),
-        secret: z.string().min(16, 'the webhook secret needs at least 16 characters').optional(),
+        secret: z
+          .string()
+          .min(minWebhookSecret, `the webhook secret needs at least ${minWebhookSecret} characters`)
+          .optional(),
+        secretFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('File holding the secret (a mounted Secret); read again when it changes, no restart.'),
+        previousSecretGraceMs: z
+          .int()
+          .min(0)
+          .max(86_400_000)
+          .default(600_000)
+          .describe(
+            'After the secret file changes, the previous secret is still accepted this long (the cloud retries deliveries it sent with it).',
+          ),
         maxBodyBytes: z
           .int()
           .min(1024)
@@ -56,11 +80,27 @@ export const BridgeConfigSchema = z
         header: 'x-shelfpulse-secret',
         maxBodyBytes: 8 * 1024 * 1024,
         busyWaitMs: 2_000,
+        previousSecretGraceMs: 600_000,
+      })
+      .refine((w) => w.secret === undefined || w.secretFile === undefined, {
+        message:
+          'set the secret or a file holding it (BRIDGE_WEBHOOK_SECRET or BRIDGE_WEBHOOK_SECRET_FILE), not both',
+        path: ['secretFile'],
       }),
     cloud: z
       .object({
         apiUrl: z.url(),
-        apiKey: z.string().min(1),
+        apiKey: z.string().min(1).optional(),
+        apiKeyFile: z
+          .string()
+          .min(1)
+          .optional()
+          .describe('File holding the API key (a mounted Secret); read again when it changes, no restart.'),
+      })
+      .refine((c) => (c.apiKey === undefined) !== (c.apiKeyFile === undefined), {
+        message:
+          'set the API key or a file holding it (BRIDGE_CLOUD_API_KEY or BRIDGE_CLOUD_API_KEY_FILE): exactly one',
+        path: ['apiKeyFile'],
       })
       .optional()
       .describe(
@@ -192,12 +232,16 @@ export const BridgeConfigSchema = z
     message: 'at least one sink, unless they come from MetricSink resources (kube)',
     path: ['sinks'],
   })
-  .refine((c) => c.mode !== 'webhook' || c.webhook.secret !== undefined, {
-    message: 'webhook mode needs a secret (BRIDGE_WEBHOOK_SECRET)',
-    path: ['webhook', 'secret'],
-  })
+  .refine(
+    (c) => c.mode !== 'webhook' || c.webhook.secret !== undefined || c.webhook.secretFile !== undefined,
+    {
+      message: 'webhook mode needs a secret (BRIDGE_WEBHOOK_SECRET or BRIDGE_WEBHOOK_SECRET_FILE)',
+      path: ['webhook', 'secret'],
+    },
+  )
   .refine((c) => c.mode !== 'long-poll' || c.cloud !== undefined, {
-    message: 'long-poll mode needs cloud.apiUrl and cloud.apiKey (BRIDGE_CLOUD_API_KEY)',
+    message:
+      'long-poll mode needs cloud.apiUrl and cloud.apiKey (BRIDGE_CLOUD_API_KEY or BRIDGE_CLOUD_API_KEY_FILE)',
     path: ['cloud'],
   })
   .describe('ShelfPulse bridge configuration.');
@@ -228,6 +272,9 @@ Environment (secrets never go in the file):
   BRIDGE_SINK_<NAME>_USERNAME      InfluxDB user of sink <NAME> (upper case, "-" and "." as "_")
   BRIDGE_SINK_<NAME>_PASSWORD      its password
   BRIDGE_SINK_<NAME>_TOKEN         or its token (v2)
+  <any of these secrets>_FILE      a file holding it instead (a mounted Secret), read
+                                   again when it changes: rotation without a restart.
+                                   Setting both a value and its _FILE is an error.
 
 Endpoints: PUT <webhook.path> (default /notify), GET /metrics, /healthz, /readyz.
 `;
@@ -296,12 +343,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
     raw['spool'] = { ...(raw['spool'] as object | undefined), dir: values['spool-dir'] };
   if (env['BRIDGE_POD_NAME'] && raw['leaderElection'])
     raw['leaderElection'] = { podName: env['BRIDGE_POD_NAME'], ...(raw['leaderElection'] as object) };
-  if (env['BRIDGE_WEBHOOK_SECRET'])
-    raw['webhook'] = { ...(raw['webhook'] as object | undefined), secret: env['BRIDGE_WEBHOOK_SECRET'] };
-  if (env['BRIDGE_CLOUD_API_KEY'] || env['BRIDGE_CLOUD_API_URL']) {
-    const cloud = { ...(raw['cloud'] as object | undefined) } as Record<string, unknown>;
+  const webhookSecret = secretFromEnv(env, 'BRIDGE_WEBHOOK_SECRET', 'secret');
+  if (webhookSecret) raw['webhook'] = { ...(raw['webhook'] as object | undefined), ...webhookSecret };
+  const apiKey = secretFromEnv(env, 'BRIDGE_CLOUD_API_KEY', 'apiKey');
+  if (apiKey || env['BRIDGE_CLOUD_API_URL']) {
+    const cloud = { ...(raw['cloud'] as object | undefined), ...apiKey } as Record<string, unknown>;
     if (env['BRIDGE_CLOUD_API_URL']) cloud['apiUrl'] = env['BRIDGE_CLOUD_API_URL'];
-    if (env['BRIDGE_CLOUD_API_KEY']) cloud['apiKey'] = env['BRIDGE_CLOUD_API_KEY'];
     raw['cloud'] = cloud;
   }
   if (Array.isArray(raw['sinks'])) {
@@ -311,14 +358,49 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): BridgeConfig
       const prefix = `BRIDGE_SINK_${String(sink['name'] ?? '')
         .toUpperCase()
         .replace(/[-.]/g, '_')}_`;
-      for (const key of ['username', 'password', 'token'] as const) {
-        const value = env[`${prefix}${key.toUpperCase()}`];
-        if (value !== undefined) sink[key] = value;
-      }
+      for (const key of sinkCredentialFields)
+        Object.assign(sink, secretFromEnv(env, `${prefix}${key.toUpperCase()}`, key));
       return sink;
     });
   }
   const result = BridgeConfigSchema.safeParse(raw);
   if (!result.success) throw new ConfigError(`invalid configuration:\n${describeIssues(result.error)}`);
+  const unusable = credentialFileProblems(result.data);
+  if (unusable.length > 0) throw new ConfigError(`invalid configuration:\n${unusable.join('\n')}`);
   return result.data;
+}
+
+/**
+ * `{ [field]: value }` from NAME or `{ [field + 'File']: path }` from NAME_FILE;
+ * both set is an error, since which one wins would be a guess.
+ */
+function secretFromEnv(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  field: string,
+): Record<string, string> | undefined {
+  const value = env[name];
+  const file = env[`${name}_FILE`];
+  if (value !== undefined && file !== undefined)
+    throw new ConfigError(
+      `${name} and ${name}_FILE are both set: set one (the file can be rotated without a restart)`,
+    );
+  if (file !== undefined) return { [`${field}File`]: file };
+  return value !== undefined ? { [field]: value } : undefined;
+}
+
+/** Every credential file must be readable and hold a usable value at start-up. */
+function credentialFileProblems(config: BridgeConfig): string[] {
+  const files: { field: string; path: string | undefined; check?: (v: string) => string | undefined }[] = [
+    { field: 'webhook.secretFile', path: config.webhook.secretFile, check: webhookSecretProblem },
+    { field: 'cloud.apiKeyFile', path: config.cloud?.apiKeyFile },
+    ...config.sinks.flatMap((sink, i) =>
+      sinkCredentialFields.map((key) => ({ field: `sinks.${i}.${key}File`, path: sink[`${key}File`] })),
+    ),
+  ];
+  return files.flatMap(({ field, path, check }) => {
+    if (path === undefined) return [];
+    const read = readCredentialFile(path, check);
+    return read.ok ? [] : [`${field}: ${read.problem}`];
+  });
 }

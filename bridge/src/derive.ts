@@ -11,9 +11,7 @@
 //   net change is already in the event derived from the newer one);
 // - the same sequence number again, or the same time and count again, is a duplicate;
 // - an unchanged count is not written again.
-
-export const eventKinds = ['pickup', 'putback', 'restock'] as const;
-export type EventKind = (typeof eventKinds)[number];
+import type { ShelfEventKind } from '@shelfpulse/core/measurements';
 
 export interface Observation {
   deviceId: string;
@@ -39,7 +37,7 @@ export interface Derivation {
   outcome: Outcome;
   /** Write a product_count point at this time (unique per device), if set. */
   countTimeUs?: number | undefined;
-  event?: { kind: EventKind; items: number } | undefined;
+  event?: { kind: ShelfEventKind; items: number } | undefined;
 }
 
 export interface DeviceState {
@@ -65,7 +63,7 @@ export function classifyIncrease(
   next: number,
   limits: ShelfLimits,
   rules: DeriveRules,
-): EventKind {
+): ShelfEventKind {
   const delta = next - prev;
   const { capacity } = limits;
   if (capacity !== undefined && next >= capacity && prev < (limits.restockThreshold ?? capacity))

@@ -2,28 +2,13 @@
 // "Fleet health" dashboard needs no Prometheus: every interval the active
 // replica writes one point per fleet into that fleet's sinks, and one point
 // per sink into that sink. Counters are cumulative since this process
-// started; all fields are integers. The dashboards (grafana-dashboards/src/
-// measurements.ts) read these names from here.
+// started; all fields are integers. The names are core's (measurements.ts),
+// which the dashboards query with.
 import type { Logger } from 'pino';
+import { bridgeFleetHealth, bridgeSinkHealth, type TagsOf } from '@shelfpulse/core/measurements';
 import type { Bridge } from './bridge.ts';
-import { escapeTag } from './line-protocol.ts';
+import { integer, pointLine } from './line-protocol.ts';
 import type { BridgeMetrics } from './metrics.ts';
-
-export const bridgeFleetHealth = {
-  measurement: 'shelfpulse_bridge_fleet',
-  tags: ['pod', 'fleet', 'namespace'],
-  fields: { devicesRegistered: 'devices_registered', notifications: 'notifications_total' },
-} as const;
-
-export const bridgeSinkHealth = {
-  measurement: 'shelfpulse_bridge_sink',
-  tags: ['pod', 'sink', 'namespace'],
-  fields: {
-    writeErrors: 'write_errors_total',
-    pointsDropped: 'points_dropped_total',
-    bufferDepth: 'buffer_depth',
-  },
-} as const;
 
 export interface HealthReportOptions {
   bridge: Bridge;
@@ -36,24 +21,6 @@ export interface HealthReportOptions {
   active: () => boolean;
   /** The `namespace` tag of a sink: its MetricSink's namespace, or ''. */
   sinkNamespace: (sink: string) => string;
-}
-
-/** One line; tags in key order (what InfluxDB sorts to), empty ones left out, integer fields. */
-export function healthLine(
-  measurement: string,
-  tags: Record<string, string>,
-  fields: Record<string, number>,
-  timeUs: number,
-): string {
-  const tagText = Object.keys(tags)
-    .sort()
-    .filter((k) => tags[k] !== '')
-    .map((k) => `,${k}=${escapeTag(tags[k] as string)}`)
-    .join('');
-  const fieldText = Object.entries(fields)
-    .map(([k, v]) => `${k}=${Math.trunc(v)}i`)
-    .join(',');
-  return `${measurement}${tagText} ${fieldText} ${Math.trunc(timeUs)}`;
 }
 
 /** Sums a counter's values by their `sink` label. */
@@ -99,12 +66,12 @@ export class HealthReporter {
     const points: Record<string, string[]> = {};
     const add = (sink: string, line: string): void => void (points[sink] ??= []).push(line);
     for (const { route, devices, notifications } of bridge.translator.fleets.list()) {
-      const line = healthLine(
+      const line = pointLine(
         bridgeFleetHealth.measurement,
-        { pod, fleet: route.fleet, namespace: route.namespace },
+        { pod, fleet: route.fleet, namespace: route.namespace } satisfies TagsOf<typeof bridgeFleetHealth>,
         {
-          [bridgeFleetHealth.fields.devicesRegistered]: devices.size,
-          [bridgeFleetHealth.fields.notifications]: notifications,
+          [bridgeFleetHealth.fields.devicesRegistered]: integer(devices.size),
+          [bridgeFleetHealth.fields.notifications]: integer(notifications),
         },
         timeUs,
       );
@@ -115,13 +82,13 @@ export class HealthReporter {
     for (const [sink, writer] of bridge.sinks)
       add(
         sink,
-        healthLine(
+        pointLine(
           bridgeSinkHealth.measurement,
-          { pod, sink, namespace: sinkNamespace(sink) },
+          { pod, sink, namespace: sinkNamespace(sink) } satisfies TagsOf<typeof bridgeSinkHealth>,
           {
-            [bridgeSinkHealth.fields.writeErrors]: errors.get(sink) ?? 0,
-            [bridgeSinkHealth.fields.pointsDropped]: dropped.get(sink) ?? 0,
-            [bridgeSinkHealth.fields.bufferDepth]: writer.pending,
+            [bridgeSinkHealth.fields.writeErrors]: integer(errors.get(sink) ?? 0),
+            [bridgeSinkHealth.fields.pointsDropped]: integer(dropped.get(sink) ?? 0),
+            [bridgeSinkHealth.fields.bufferDepth]: integer(writer.pending),
           },
           timeUs,
         ),

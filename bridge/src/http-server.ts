@@ -9,7 +9,7 @@ import type { Bridge } from './bridge.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { NotificationMessageSchema, type NotificationMessage } from './notification.ts';
 import { nestsDeeperThan } from './json-depth.ts';
-import { secretMatches } from './secret.ts';
+import type { Credential } from './credential.ts';
 
 export interface HttpServerOptions {
   bridge: Bridge;
@@ -18,7 +18,7 @@ export interface HttpServerOptions {
   host: string;
   port: number;
   /** Webhook on this path, when a secret is set (webhook mode). */
-  webhook?: { path: string; secret: string; header: string; maxBodyBytes: number } | undefined;
+  webhook?: { path: string; secret: Credential; header: string; maxBodyBytes: number } | undefined;
   /** Every accepted batch also goes here (async responses for the SDK's reads). */
   onMessage?: (message: NotificationMessage) => void;
   /** Extra readiness condition (e.g. the notification channel is registered). */
@@ -133,7 +133,7 @@ export class BridgeHttpServer {
     if (!webhook || path !== webhook.path) return this.reply(res, 404, 'not found');
     if (req.method !== 'PUT' && req.method !== 'POST')
       return this.reply(res, 405, 'use PUT', { allow: 'PUT, POST' });
-    if (!secretMatches(webhook.secret, req.headers[webhook.header])) {
+    if (!webhook.secret.matches(req.headers[webhook.header])) {
       req.resume();
       return this.reply(res, 401, 'wrong or missing secret');
     }

@@ -1,6 +1,7 @@
 // Reads from a sink with InfluxQL over /query: works on 1.x and on 2.x's
 // 1.x-compatible API (db = database, or the bucket's first part).
 import type { SinkConfig } from './sink-config.ts';
+import { sinkAuthorization } from './sink-credentials.ts';
 
 export interface QuerySeries {
   tags: Record<string, string>;
@@ -25,11 +26,8 @@ export async function influxQuery(
     q,
   });
   if (sink.retentionPolicy) params.set('rp', sink.retentionPolicy);
-  const headers: Record<string, string> = {};
-  if (sink.username !== undefined)
-    headers['authorization'] =
-      `Basic ${Buffer.from(`${sink.username}:${sink.password ?? ''}`).toString('base64')}`;
-  else if (sink.token) headers['authorization'] = `Token ${sink.token}`;
+  const authorization = sinkAuthorization(sink);
+  const headers: Record<string, string> = authorization ? { authorization } : {};
   const response = await fetch(`${sink.url.replace(/\/$/, '')}/query`, {
     method: 'POST',
     headers,

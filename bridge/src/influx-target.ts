@@ -1,9 +1,13 @@
 // Sends one batch of line protocol to InfluxDB and classifies the answer, so
 // the sink writer can decide: done, retry later, or isolate rejected points.
+// Credentials are taken anew for every write; a 401/403 reads the credential
+// files again and, when they changed (a rotation), sends once more at once.
+// Still refused, it is a retry: the points stay buffered until it is fixed.
 import { gzip as gzipCallback } from 'node:zlib';
 import { promisify } from 'node:util';
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
 import type { SinkConfig } from './sink-config.ts';
+import { refreshSinkCredentials, sinkAuthorization, sinkToken } from './sink-credentials.ts';
 
 const gzip = promisify(gzipCallback);
 
@@ -62,20 +66,21 @@ export class V1Target implements InfluxTarget {
   async write(lines: string[]): Promise<WriteResult> {
     const text = lines.join('\n');
     const headers: Record<string, string> = { 'content-type': 'text/plain; charset=utf-8' };
-    const { username, password, token } = this.config;
-    if (username !== undefined)
-      headers['authorization'] = `Basic ${Buffer.from(`${username}:${password ?? ''}`).toString('base64')}`;
-    else if (token) headers['authorization'] = `Token ${token}`;
     let body: string | Buffer = text;
     if (this.config.gzip) {
       // Level 1: most of the size saving for a fraction of the CPU (line protocol repeats itself).
       body = await gzip(text, { level: 1 });
       headers['content-encoding'] = 'gzip';
     }
+    return withRotation(this.config, () => this.send(body, headers));
+  }
+
+  private async send(body: string | Buffer, headers: Record<string, string>): Promise<WriteResult> {
     try {
+      const authorization = sinkAuthorization(this.config);
       const response = await fetch(this.url, {
         method: 'POST',
-        headers,
+        headers: authorization ? { ...headers, authorization } : headers,
         body,
         signal: AbortSignal.timeout(this.config.timeoutMs),
       });
@@ -89,18 +94,36 @@ export class V1Target implements InfluxTarget {
 
 /** The 2.x-compatible /api/v2/write through the official client; retries are ours, not the client's. */
 export class V2Target implements InfluxTarget {
-  private readonly influx: InfluxDB;
+  /** The client for the token it was made with: a rotated token gets a new one. */
+  private client: { token: string; influx: InfluxDB } | undefined;
   private readonly config: SinkConfig;
 
   constructor(config: SinkConfig) {
     this.config = config;
-    const token =
-      config.token ?? (config.username !== undefined ? `${config.username}:${config.password ?? ''}` : '');
-    this.influx = new InfluxDB({ url: config.url, token, timeout: config.timeoutMs });
   }
 
-  async write(lines: string[]): Promise<WriteResult> {
-    const api = this.influx.getWriteApi(this.config.org, this.config.bucket ?? '', 'us', {
+  private influx(): InfluxDB {
+    const token = sinkToken(this.config);
+    if (this.client?.token !== token)
+      this.client = {
+        token,
+        influx: new InfluxDB({ url: this.config.url, token, timeout: this.config.timeoutMs }),
+      };
+    return this.client.influx;
+  }
+
+  write(lines: string[]): Promise<WriteResult> {
+    return withRotation(this.config, () => this.send(lines));
+  }
+
+  private async send(lines: string[]): Promise<WriteResult> {
+    let influx: InfluxDB;
+    try {
+      influx = this.influx();
+    } catch (error) {
+      return networkFailure(error);
+    }
+    const api = influx.getWriteApi(this.config.org, this.config.bucket ?? '', 'us', {
       maxRetries: 0,
       batchSize: lines.length + 1,
       flushInterval: 0,
@@ -122,6 +145,13 @@ export class V2Target implements InfluxTarget {
       return networkFailure(error);
     }
   }
+}
+
+/** Sends; refused for the credentials, sends once more if the credential files changed meanwhile. */
+async function withRotation(config: SinkConfig, send: () => Promise<WriteResult>): Promise<WriteResult> {
+  const result = await send();
+  const refused = result.kind === 'retry' && (result.status === 401 || result.status === 403);
+  return refused && refreshSinkCredentials(config) ? send() : result;
 }
 
 export function createTarget(config: SinkConfig): InfluxTarget {

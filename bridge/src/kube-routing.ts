@@ -2,13 +2,14 @@
 // resources (the operator's informer) and turns them into the bridge's fleet
 // routes and sink configurations, credentials read from the named Secrets.
 import type { Logger } from 'pino';
+import { fleetEndpointPrefix } from '@shelfpulse/core/api/endpoint-prefix';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { readReferencedSecret } from '@shelfpulse/core/kube/secret-reference';
 import { Informer } from '@shelfpulse/core/runtime/informer';
-import { OperatorMetrics } from '@shelfpulse/core/runtime/metrics';
+import type { WatchMetrics } from '@shelfpulse/core/runtime/watch-metrics';
 import type { DeviceIdentity } from './devices.ts';
 import { FleetRouteSchema, StaticRouter, type FleetRoute, type Router } from './routing.ts';
 import { SinkConfigSchema, type SinkConfig } from './sink-config.ts';
@@ -19,6 +20,8 @@ type Sink = MetricSink & KubeObject;
 export interface KubeRoutingOptions {
   client: KubeClient;
   log: Logger;
+  /** Where the bridge counts its watches' restarts (its own /metrics). */
+  metrics: WatchMetrics;
   /** Watch one namespace; all namespaces when unset. */
   namespace?: string | undefined;
   resyncMs?: number;
@@ -37,8 +40,8 @@ export function fleetRoute(fleet: Fleet): FleetRoute {
   const namespace = fleet.metadata.namespace ?? 'default';
   const name = fleet.metadata.name ?? '';
   const { spec } = fleet;
-  // Simulated shelves without spec.devices are named `<namespace>.<name>.<index>`.
-  const prefix = spec.devices?.endpointNamePrefix ?? (spec.simulator ? `${namespace}.${name}.` : '');
+  // A fleet without a prefix (devices chosen by endpoint type) routes by type alone.
+  const prefix = fleetEndpointPrefix({ namespace, name, spec }) ?? '';
   return FleetRouteSchema.parse({
     fleet: name,
     namespace,
@@ -72,7 +75,7 @@ export class KubeRouting implements Router {
           silenceMs: 330_000,
         },
         options.log,
-        new OperatorMetrics(),
+        options.metrics,
       );
     this.fleets = informer<Fleet>(resources.shelfFleets, 'shelffleets');
     this.sinks = informer<Sink>(resources.metricSinks, 'metricsinks');

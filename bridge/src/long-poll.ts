@@ -4,11 +4,13 @@
 // startNotifications loop, this one retries for ever with backoff (the SDK's
 // gives up after three network errors), can be stopped (the SDK 2.6 loop
 // cannot), and never deletes the channel, so a replica taking over after a
-// leadership change finds everything queued meanwhile.
+// leadership change finds everything queued meanwhile. Every pull uses the API
+// key as it is now (credential.ts): a rotated key is used by the next pull.
 import { createRequire } from 'node:module';
 import type { Logger } from 'pino';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '@shelfpulse/core/runtime/backoff';
 import type { Bridge } from './bridge.ts';
+import type { Credential } from './credential.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import { NotificationMessageSchema, type NotificationMessage } from './notification.ts';
 
@@ -19,7 +21,8 @@ interface PullRequest {
 interface SdkEndpoints {
   notifications: {
     longPollNotifications(
-      callback: (error: { status?: number; message?: string } | null, data: unknown) => void,
+      /** The SDK's SDKError carries the HTTP status as `code`. */
+      callback: (error: { code?: number; status?: number; message?: string } | null, data: unknown) => void,
     ): PullRequest;
   };
 }
@@ -32,7 +35,7 @@ const { Endpoints } = require('mbed-cloud-sdk/lib/legacy/connect/endpoints.js') 
 export interface LongPollOptions {
   bridge: Bridge;
   apiUrl: string;
-  apiKey: string;
+  apiKey: Credential;
   metrics: BridgeMetrics;
   log: Logger;
   /** Every pulled message also goes here (async responses for the SDK's reads). */
@@ -45,7 +48,8 @@ type Pulled =
 
 export class LongPollIntake {
   private readonly options: LongPollOptions;
-  private readonly endpoints: SdkEndpoints;
+  /** The SDK's endpoints for the key they were made with. */
+  private endpoints: { key: string; api: SdkEndpoints } | undefined;
   private stopping = false;
   private loop: Promise<void> | undefined;
   private request: PullRequest | undefined;
@@ -53,7 +57,16 @@ export class LongPollIntake {
 
   constructor(options: LongPollOptions) {
     this.options = options;
-    this.endpoints = new Endpoints({ apiKey: options.apiKey, host: options.apiUrl.replace(/\/$/, '') });
+  }
+
+  private endpointsNow(): SdkEndpoints {
+    const key = this.options.apiKey.current();
+    if (this.endpoints?.key !== key)
+      this.endpoints = {
+        key,
+        api: new Endpoints({ apiKey: key, host: this.options.apiUrl.replace(/\/$/, '') }),
+      };
+    return this.endpoints.api;
   }
 
   start(): void {
@@ -87,10 +100,11 @@ export class LongPollIntake {
 
   private pull(): Promise<Pulled> {
     return new Promise((resolve) => {
-      this.request = this.endpoints.notifications.longPollNotifications((error, data) => {
+      this.request = this.endpointsNow().notifications.longPollNotifications((error, data) => {
         this.request = undefined;
         if (error) {
-          resolve({ ok: false, status: error.status ?? 0, error: error.message ?? 'pull failed' });
+          const status = error.code ?? error.status ?? 0;
+          resolve({ ok: false, status, error: error.message ?? 'pull failed' });
           return;
         }
         const parsed = NotificationMessageSchema.safeParse(data);
@@ -111,6 +125,8 @@ export class LongPollIntake {
       const pulled = await this.pull();
       if (!pulled.ok) {
         metrics.pulls.inc({ status: String(pulled.status) });
+        // Refused: if the key file changed meanwhile (a rotation), pull again with the new key at once.
+        if ((pulled.status === 401 || pulled.status === 403) && this.options.apiKey.refresh()) continue;
         // 409: another poll is open (a replica handing over) or a webhook owns the channel.
         if (failures === 0)
           log.warn({ status: pulled.status, error: pulled.error }, 'long poll failed; retrying');

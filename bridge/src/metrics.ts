@@ -1,6 +1,7 @@
 // The bridge's Prometheus metrics, on a Registry it owns (several bridges can
 // live in one test process).
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { WatchMetrics } from '@shelfpulse/core/runtime/watch-metrics';
 
 export class BridgeMetrics {
   readonly registry = new Registry();
@@ -96,6 +97,9 @@ export class BridgeMetrics {
     buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
     registers: [this.registry],
   });
+
+  /** The ShelfFleet and MetricSink watches of routing from the cluster. */
+  readonly watch = new WatchMetrics(this.registry, 'shelfpulse_bridge_');
 
   constructor(options: { defaults?: boolean } = {}) {
     if (options.defaults) collectDefaultMetrics({ register: this.registry });

@@ -1,7 +1,7 @@
 // Decodes a notification payload: base64, then text or LwM2M TLV by content
 // type. Never throws: a bad payload is a value with a reason, so one bad
 // notification cannot block the rest of a batch.
-import { singleResourceValue, tlvInteger } from './tlv.ts';
+import { singleResourceValue, tlvInteger } from '@shelfpulse/core/lwm2m/tlv';
 
 export const malformedReasons = [
   'missing-payload',

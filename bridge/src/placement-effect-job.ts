@@ -8,6 +8,13 @@ import type { Logger } from 'pino';
 import { z } from 'zod';
 import { PositionSchema } from '@shelfpulse/core/api/placement';
 import {
+  placementEffect,
+  placementHistory,
+  productCount,
+  shelfEvent,
+  type TagsOf,
+} from '@shelfpulse/core/measurements';
+import {
   estimatePlacementEffects,
   type EffectRules,
   type PlacementEffect,
@@ -18,11 +25,9 @@ import {
   type EventSample,
   type PlacementChange,
 } from './placement-effect/exposure.ts';
-import type { Interval } from './placement-effect/intervals.ts';
 import type { Bridge } from './bridge.ts';
 import { influxQuery } from './influx-read.ts';
-import { escapeTag } from './line-protocol.ts';
-import { placementHistory } from './placement-history.ts';
+import { integer, pointLine } from './line-protocol.ts';
 
 export const PlacementEffectConfigSchema = z
   .object({
@@ -49,52 +54,37 @@ export const PlacementEffectConfigSchema = z
   .describe('Placement effect estimate (placement_effect measurement).');
 export type PlacementEffectConfig = z.infer<typeof PlacementEffectConfigSchema>;
 
-/** The names the dashboards read (grafana-dashboards/src/measurements.ts). */
-export const placementEffect = {
-  measurement: 'placement_effect',
-  tags: ['position', 'product_id', 'reference'],
-  fields: {
-    ratio: 'ratio',
-    lower: 'lower',
-    upper: 'upper',
-    status: 'status',
-    events: 'events',
-    putbacks: 'putbacks',
-    exposureHours: 'exposure_hours',
-    rate: 'rate_per_hour',
-    putbackRatio: 'putback_ratio',
-    putbackLower: 'putback_lower',
-    putbackUpper: 'putback_upper',
-    putbackEffect: 'putback_effect',
-    putbackEffectLower: 'putback_effect_lower',
-    putbackEffectUpper: 'putback_effect_upper',
-    putbackStatus: 'putback_status',
-    windowHours: 'window_hours',
-  },
-} as const;
-
 /** One line per estimate; fields without a value (no interval) are left out. */
 export function effectLine(e: PlacementEffect, windowHours: number, timeUs: number): string {
   const f = placementEffect.fields;
-  const fields: string[] = [];
-  const num = (name: string, v: number | undefined) => {
-    if (v !== undefined && Number.isFinite(v)) fields.push(`${name}=${v}`);
+  const tags: TagsOf<typeof placementEffect> = {
+    position: e.position,
+    product_id: e.productId,
+    reference: e.reference,
   };
-  const interval = (names: [string, string, string], i: Interval | undefined) => {
-    num(names[0], i?.estimate);
-    num(names[1], i?.lower);
-    num(names[2], i?.upper);
-  };
-  interval([f.ratio, f.lower, f.upper], e.ratio);
-  fields.push(`${f.status}="${e.status}"`, `${f.events}=${e.pickups}i`, `${f.putbacks}=${e.putbacks}i`);
-  num(f.exposureHours, e.exposureHours);
-  num(f.rate, e.rate?.estimate);
-  interval([f.putbackRatio, f.putbackLower, f.putbackUpper], e.putbackRatio);
-  interval([f.putbackEffect, f.putbackEffectLower, f.putbackEffectUpper], e.putbackEffect);
-  fields.push(`${f.putbackStatus}="${e.putbackStatus}"`);
-  num(f.windowHours, windowHours);
-  const tags = `position=${escapeTag(e.position)},product_id=${escapeTag(e.productId)},reference=${escapeTag(e.reference)}`;
-  return `${placementEffect.measurement},${tags} ${fields.join(',')} ${Math.trunc(timeUs)}`;
+  return pointLine(
+    placementEffect.measurement,
+    tags,
+    {
+      [f.ratio]: e.ratio?.estimate,
+      [f.lower]: e.ratio?.lower,
+      [f.upper]: e.ratio?.upper,
+      [f.status]: e.status,
+      [f.events]: integer(e.pickups),
+      [f.putbacks]: integer(e.putbacks),
+      [f.exposureHours]: e.exposureHours,
+      [f.rate]: e.rate?.estimate,
+      [f.putbackRatio]: e.putbackRatio?.estimate,
+      [f.putbackLower]: e.putbackRatio?.lower,
+      [f.putbackUpper]: e.putbackRatio?.upper,
+      [f.putbackEffect]: e.putbackEffect?.estimate,
+      [f.putbackEffectLower]: e.putbackEffect?.lower,
+      [f.putbackEffectUpper]: e.putbackEffect?.upper,
+      [f.putbackStatus]: e.putbackStatus,
+      [f.windowHours]: windowHours,
+    },
+    timeUs,
+  );
 }
 
 export interface SinkData {
@@ -126,12 +116,15 @@ export async function readSinkData(
   const [carriedSeries, countSeries, eventSeries, placementSeries] = await Promise.all([
     influxQuery(
       sink,
-      `SELECT last("count") FROM "product_count" WHERE ${before} AND time < ${Math.trunc(fromMs)}ms ${by}`,
+      `SELECT last("${productCount.field}") FROM "${productCount.measurement}" WHERE ${before} AND time < ${Math.trunc(fromMs)}ms ${by}`,
     ),
-    influxQuery(sink, `SELECT "count" FROM "product_count" WHERE ${range} ${by}`),
     influxQuery(
       sink,
-      `SELECT "items" FROM "shelf_event" WHERE ("kind" = 'pickup' OR "kind" = 'putback') AND ${range} ${by}, "kind"`,
+      `SELECT "${productCount.field}" FROM "${productCount.measurement}" WHERE ${range} ${by}`,
+    ),
+    influxQuery(
+      sink,
+      `SELECT "${shelfEvent.field}" FROM "${shelfEvent.measurement}" WHERE ("${shelfEvent.kindTag}" = 'pickup' OR "${shelfEvent.kindTag}" = 'putback') AND ${range} ${by}, "${shelfEvent.kindTag}"`,
     ),
     influxQuery(
       sink,
@@ -172,7 +165,7 @@ export async function readSinkData(
       fleet: fleetOf(s.tags),
       productId: optional(s.tags['product_id']),
       position: optional(s.tags['position']),
-      kind: s.tags['kind'] === 'pickup' ? 'pickup' : 'putback',
+      kind: s.tags[shelfEvent.kindTag] === 'pickup' ? 'pickup' : 'putback',
     })),
   );
   const changes = placementSeries.flatMap((s) =>

@@ -9,14 +9,9 @@
 //   position it left;
 // - a fleet that is gone altogether: placed=false for each of its products.
 // The points are state, not events: writing the same placement twice is harmless.
-import { escapeTag } from './line-protocol.ts';
+import { placementHistory, type TagsOf } from '@shelfpulse/core/measurements';
+import { integer, pointLine } from './line-protocol.ts';
 import type { FleetRoute } from './routing.ts';
-
-export const placementHistory = {
-  measurement: 'placement',
-  tags: ['aisle', 'fleet', 'namespace', 'position', 'product_id', 'store'],
-  fields: { placed: 'placed', capacity: 'capacity', restockThreshold: 'restock_threshold' },
-} as const;
 
 interface Recorded {
   route: FleetRoute;
@@ -26,22 +21,23 @@ interface Recorded {
 }
 
 function line(r: Recorded, productId: string, placed: boolean, timeUs: number): string {
-  const tags: Record<string, string> = {
-    aisle: r.route.aisle,
-    fleet: r.route.fleet,
-    namespace: r.route.namespace,
-    position: r.position,
-    product_id: productId,
-    store: r.route.store,
-  };
-  const tagText = placementHistory.tags
-    .filter((k) => tags[k] !== '')
-    .map((k) => `,${k}=${escapeTag(tags[k]!)}`)
-    .join('');
   const { fields } = placementHistory;
-  return (
-    `${placementHistory.measurement}${tagText} ${fields.placed}=${placed},` +
-    `${fields.capacity}=${r.capacity}i,${fields.restockThreshold}=${r.restockThreshold}i ${Math.trunc(timeUs)}`
+  return pointLine(
+    placementHistory.measurement,
+    {
+      aisle: r.route.aisle,
+      fleet: r.route.fleet,
+      namespace: r.route.namespace,
+      position: r.position,
+      product_id: productId,
+      store: r.route.store,
+    } satisfies TagsOf<typeof placementHistory>,
+    {
+      [fields.placed]: placed,
+      [fields.capacity]: integer(r.capacity),
+      [fields.restockThreshold]: integer(r.restockThreshold),
+    },
+    timeUs,
   );
 }
 

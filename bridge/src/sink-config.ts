@@ -1,6 +1,11 @@
 // One InfluxDB target and how the bridge writes to it. Mirrors the MetricSink
-// resource's spec; credentials come from the environment or a Secret.
+// resource's spec; credentials come from the environment, files (a mounted
+// Secret, read again when rotated) or a MetricSink's Secret.
 import { z } from 'zod';
+
+export const sinkCredentialFields = ['username', 'password', 'token'] as const;
+const credentialFile = (what: string) =>
+  z.string().min(1).optional().describe(`File holding the ${what}; read again when it changes (rotation).`);
 
 export const SinkConfigSchema = z
   .object({
@@ -21,6 +26,9 @@ export const SinkConfigSchema = z
     username: z.string().optional(),
     password: z.string().optional(),
     token: z.string().optional(),
+    usernameFile: credentialFile('user name'),
+    passwordFile: credentialFile('password'),
+    tokenFile: credentialFile('token'),
     batchSize: z.int().min(1).max(100_000).default(5_000),
     flushIntervalMs: z.int().min(10).max(60_000).default(500),
     maxBufferPoints: z.int().min(100).max(50_000_000).default(200_000),
@@ -49,6 +57,11 @@ export const SinkConfigSchema = z
   .refine((s) => (s.flavour === 'v1' ? s.database !== undefined : s.bucket !== undefined), {
     message: 'a v1 sink needs `database`, a v2 sink needs `bucket`',
     path: ['database'],
+  })
+  .superRefine((s, ctx) => {
+    for (const key of sinkCredentialFields)
+      if (s[key] !== undefined && s[`${key}File`] !== undefined)
+        ctx.addIssue({ code: 'custom', message: `set ${key} or ${key}File, not both`, path: [`${key}File`] });
   })
   .describe('An InfluxDB target.');
 export type SinkConfig = z.infer<typeof SinkConfigSchema>;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
 import { KubeError, type KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { fieldManager } from './field-manager.ts';
 import type { BridgeMetrics } from './metrics.ts';
 
 export interface SinkStatusOptions {
@@ -66,13 +67,17 @@ export class SinkStatusReporter {
       const path = resourcePath(resources.metricSinks, sink.slice(0, dot), sink.slice(dot + 1));
       try {
         const current = await this.options.client.get<MetricSink & KubeObject>(path);
-        await this.options.client.mergePatch(`${path}/status`, {
-          metadata: { resourceVersion: current.metadata.resourceVersion },
-          status: {
-            pointsWritten: (current.status?.pointsWritten ?? 0) + delta.written,
-            pointsDropped: (current.status?.pointsDropped ?? 0) + delta.dropped,
+        await this.options.client.mergePatch(
+          `${path}/status`,
+          {
+            metadata: { resourceVersion: current.metadata.resourceVersion },
+            status: {
+              pointsWritten: (current.status?.pointsWritten ?? 0) + delta.written,
+              pointsDropped: (current.status?.pointsDropped ?? 0) + delta.dropped,
+            },
           },
-        });
+          fieldManager,
+        );
         this.reported.set(sink, now);
       } catch (error) {
         if (!(error instanceof KubeError && error.status === 409))

@@ -6,7 +6,7 @@
 // through. Points carry their own timestamps, so the order in which batches
 // land does not matter.
 import type { Logger } from 'pino';
-import { backoffDelay } from './backoff.ts';
+import { backoffDelay } from '@shelfpulse/core/runtime/backoff';
 import type { InfluxTarget, WriteResult } from './influx-target.ts';
 import type { BridgeMetrics } from './metrics.ts';
 import type { SinkConfig } from './sink-config.ts';

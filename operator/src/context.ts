@@ -9,7 +9,7 @@ import type { EventRecorder } from '@shelfpulse/core/runtime/events';
 import type { Informer } from '@shelfpulse/core/runtime/informer';
 import type { Cache } from '@shelfpulse/core/runtime/informer-group';
 import type { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
-import type { OperatorMetrics } from '@shelfpulse/core/runtime/metrics';
+import type { OperatorMetrics } from './metrics.ts';
 
 export interface Informers {
   fleets: Informer<ShelfFleet & KubeObject>;

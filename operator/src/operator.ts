@@ -20,11 +20,16 @@ import { Informer, objectKey, sleep, type InformerOptions } from '@shelfpulse/co
 import { InformerGroup, type Cache } from '@shelfpulse/core/runtime/informer-group';
 import { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
 import { LeaderElector, workloadOwner } from '@shelfpulse/core/runtime/leader-election';
-import { OperatorMetrics } from '@shelfpulse/core/runtime/metrics';
+import { OperatorMetrics } from './metrics.ts';
 import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
-import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
+import { fieldManager } from './field-manager.ts';
+import { managedByLabel } from './shelf-fleet/workload.ts';
 import { reconcileUninstallGate } from './uninstall/gate.ts';
 import { findCondition } from '@shelfpulse/core/runtime/conditions';
+import { packageVersion } from '@shelfpulse/core/cli/help-and-version';
+
+/** How the operator names itself to the API server (audit logs; managedFields of writes without a field manager). */
+const userAgent = `shelfpulse-operator/${packageVersion(new URL('../package.json', import.meta.url))}`;
 
 export interface OperatorOptions {
   /** Defaults to config.kubeconfig, KUBECONFIG, or the in-cluster ServiceAccount. */
@@ -52,7 +57,7 @@ export async function startOperator(
   options: OperatorOptions = {},
 ): Promise<RunningOperator> {
   const log = options.logger ?? pino({ level: config.logLevel, base: { component: 'shelfpulse-operator' } });
-  const client = new KubeClient(options.connection ?? loadConnection(config.kubeconfig));
+  const client = new KubeClient(options.connection ?? loadConnection(config.kubeconfig), { userAgent });
   const metrics = new OperatorMetrics(options.processMetrics ?? true);
   const deviceClouds = new Map<string, ReturnType<DeviceCloudFactory>>();
   const factory = options.deviceCloud ?? ((c) => new MbedSdkDeviceCloud(c));
@@ -184,7 +189,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
         ...extra,
       },
       log,
-      metrics,
+      metrics.watch,
     );
   const managedBy = { labelSelector: `${managedByLabel}=${fieldManager}` };
   const ns = config.watchNamespace;
@@ -212,7 +217,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
   const fleets = new Controller(
     { name: 'shelffleet', workers: config.workers, reconcile: (key) => reconcileShelfFleet(ctx, key) },
     log,
-    metrics,
+    metrics.controllers,
   );
   const sinks = new Controller(
     {
@@ -221,7 +226,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
       reconcile: (key) => reconcileMetricSink(ctx, key),
     },
     log,
-    metrics,
+    metrics.controllers,
   );
 
   // Status writes change neither the generation nor the metadata we look at: no reconcile for them.
@@ -283,7 +288,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
     const uninstall = new Controller(
       { name: 'uninstall', workers: 1, reconcile: (key) => reconcileUninstallGate(ctx, gates, key) },
       log,
-      metrics,
+      metrics.controllers,
     );
     gates.on({
       added: (g) => uninstall.enqueue(objectKey(g)),

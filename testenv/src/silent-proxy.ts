@@ -1,7 +1,8 @@
 // A TCP proxy on loopback in front of the API server that can go silent: it
 // keeps every connection open and accepts new ones, but forwards nothing in
 // either direction, as an API server that has stopped answering (or a network
-// that drops packets) looks to a client. TLS passes through untouched.
+// that drops packets) looks to a client; or that cuts every open connection,
+// as a restarted API server does. TLS passes through untouched.
 import net from 'node:net';
 
 export interface SilentProxy {
@@ -9,6 +10,8 @@ export interface SilentProxy {
   url: string;
   silence(): void;
   speak(): void;
+  /** Drops every open connection; new ones are accepted (and forwarded unless silent). */
+  cut(): void;
   close(): Promise<void>;
 }
 
@@ -40,6 +43,9 @@ export async function startSilentProxy(target: URL): Promise<SilentProxy> {
     },
     speak: () => {
       silent = false;
+    },
+    cut: () => {
+      for (const s of sockets) s.destroy();
     },
     close: async () => {
       for (const s of sockets) s.destroy();

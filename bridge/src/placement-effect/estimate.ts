@@ -20,11 +20,10 @@
 //   has fewer than `minEvents` pick-ups; `no-reference` when the product never
 //   sat at the reference; `higher` / `lower` only when the whole interval is
 //   above / below 1; otherwise `not-distinguishable`, never a winner.
+import { allProducts } from '@shelfpulse/core/measurements';
 import { fitPoissonGlm } from './poisson-glm.ts';
 import { logScaleRatio, poissonRate, proportionRatio, wilson, type Interval } from './intervals.ts';
 import type { Cell } from './exposure.ts';
-
-export const allProducts = '(all)';
 
 export const effectStatuses = [
   'reference',

@@ -3,6 +3,7 @@
 import { influxql as influxqlOf, influxqlRows } from '@shelfpulse/testenv';
 import { pino, type Logger } from 'pino';
 import { expect } from 'vitest';
+import type { KubeObject } from '@shelfpulse/core/kube/client';
 import type { Truth } from './shelf-load.ts';
 import { Bridge, type BridgeOptions } from '../../src/bridge.ts';
 import { BridgeMetrics } from '../../src/metrics.ts';
@@ -23,6 +24,18 @@ export async function influxqlSeries(
 ): Promise<{ tags: Record<string, string>; values: unknown[][] }[]> {
   const series = await influxqlOf(url, q, { db, epoch: 'u' });
   return series.map((s) => ({ tags: s.tags ?? {}, values: s.values }));
+}
+
+/** One entry of an object's metadata.managedFields: who wrote which fields, and how. */
+export interface ManagedFieldsEntry {
+  manager: string;
+  operation: string;
+  subresource?: string;
+  fieldsV1?: Record<string, unknown>;
+}
+
+export function managedFields(object: KubeObject): ManagedFieldsEntry[] {
+  return (object.metadata as { managedFields?: ManagedFieldsEntry[] } | undefined)?.managedFields ?? [];
 }
 
 export async function createDatabase(url: string, db: string): Promise<void> {

@@ -1,7 +1,17 @@
 // Routing from the cluster: the bridge watches ShelfFleet and MetricSink
 // resources in a real kube-apiserver, writes to the sink they name with the
-// fleet's tags and placements, and follows changes without a restart.
-import { createNamespace, loadKubeConfig } from '@shelfpulse/testenv';
+// fleet's tags and placements, and follows changes without a restart. It
+// talks to the API server through a proxy that can cut its connections, so
+// that its watches can be seen to restart, on its own /metrics.
+import { join } from 'node:path';
+import {
+  createNamespace,
+  loadKubeConfig,
+  scrapeMetric,
+  startSilentProxy,
+  type SilentProxy,
+  writeKubeconfigVia,
+} from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import { installCrds } from '@shelfpulse/operator/crd/install';
@@ -11,12 +21,14 @@ import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startBridgeApp, type BridgeApp } from '../../src/app.ts';
 import { BridgeConfigSchema } from '../../src/config.ts';
+import { fieldManager } from '../../src/field-manager.ts';
 import {
   countNote,
   createDatabase,
   eventually,
   influxql,
   influxqlSeries,
+  managedFields,
   productNote,
   silent,
 } from './helpers.ts';
@@ -26,6 +38,7 @@ const env = inject('testenv');
 const secret = 'kube-routing-secret-0123456789';
 let app: BridgeApp;
 let client: KubeClient;
+let proxy: SilentProxy;
 let namespace: string;
 const db = `bk_${Math.random().toString(36).slice(2, 8)}`;
 
@@ -70,11 +83,17 @@ beforeAll(async () => {
       },
     },
   });
+  proxy = await startSilentProxy(new URL(env.kube.server));
+  const kubeconfig = writeKubeconfigVia(
+    env.kube.kubeconfig,
+    proxy.url,
+    join(env.workDir, `bridge-routing-${process.pid}.kubeconfig`),
+  );
   app = await startBridgeApp(
     BridgeConfigSchema.parse({
       listen: { port: 0 },
       webhook: { secret },
-      kube: { namespace, kubeconfig: env.kube.kubeconfig, statusIntervalMs: 300 },
+      kube: { namespace, kubeconfig, statusIntervalMs: 300 },
       logLevel: 'silent',
     }),
     { log: silent },
@@ -83,6 +102,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await app?.close(2000);
+  await proxy?.close();
 });
 
 describe('bridge routing from ShelfFleet and MetricSink', () => {
@@ -136,6 +156,19 @@ describe('bridge routing from ShelfFleet and MetricSink', () => {
     }, 10_000);
   });
 
+  it('records its status writes under its own field manager, not the operator’s', async () => {
+    const sink = await client.get<MetricSink & KubeObject>(
+      resourcePath(resources.metricSinks, namespace, 'main'),
+    );
+    const entries = managedFields(sink);
+    const bridgeEntry = entries.find((e) => e.manager === fieldManager && e.subresource === 'status');
+    expect(bridgeEntry?.operation).toBe('Update');
+    expect(bridgeEntry?.fieldsV1).toMatchObject({
+      'f:status': { 'f:pointsWritten': {}, 'f:pointsDropped': {} },
+    });
+    expect(entries.map((e) => e.manager)).not.toContain('shelfpulse-operator');
+  });
+
   it('follows a change of the ShelfFleet without a restart', async () => {
     await client.mergePatch(resourcePath(resources.shelfFleets, namespace, 'aisle-7'), {
       spec: { store: 'hamburg-2' },
@@ -178,5 +211,24 @@ describe('bridge routing from ShelfFleet and MetricSink', () => {
       );
       return rows.length > 0;
     }, 15_000);
+  });
+
+  it('counts its watches’ restarts on its own /metrics, and follows a change made after they were cut', async () => {
+    const restarts = (resource: string) =>
+      scrapeMetric(app.url, 'shelfpulse_bridge_watch_restarts_total', { resource });
+    const before = { fleets: await restarts('shelffleets'), sinks: await restarts('metricsinks') };
+    proxy.cut();
+    await eventually(
+      async () =>
+        (await restarts('shelffleets')) > before.fleets && (await restarts('metricsinks')) > before.sinks,
+      15_000,
+    );
+    // The bridge's /metrics is the bridge's: none of the operator's series.
+    expect(await (await fetch(`${app.url}/metrics`)).text()).not.toContain('shelfpulse_operator_');
+
+    await client.mergePatch(resourcePath(resources.shelfFleets, namespace, 'aisle-7'), {
+      spec: { aisle: '8' },
+    });
+    await eventually(async () => app.routing?.routes().some((r) => r.aisle === '8') ?? false, 15_000);
   });
 });

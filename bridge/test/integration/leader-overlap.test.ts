@@ -3,9 +3,14 @@
 // replicas taking notifications at once would be two consumers of one
 // channel: the holder must stop being Ready (and stop taking notifications)
 // before the other takes over, sampled every few milliseconds.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createNamespace, loadKubeConfig, type SilentProxy, startSilentProxy } from '@shelfpulse/testenv';
+import {
+  createNamespace,
+  loadKubeConfig,
+  type SilentProxy,
+  startSilentProxy,
+  writeKubeconfigVia,
+} from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startBridgeApp, type BridgeApp } from '../../src/app.ts';
 import { BridgeConfigSchema } from '../../src/config.ts';
@@ -59,12 +64,11 @@ afterAll(async () => {
 
 describe('bridge replicas when the API server stops answering the holder', () => {
   it('never has two Ready replicas', async () => {
-    const viaProxy = JSON.parse(readFileSync(env.kube.kubeconfig, 'utf8')) as {
-      clusters: Array<{ cluster: { server: string } }>;
-    };
-    for (const c of viaProxy.clusters) c.cluster.server = proxy.url;
-    const proxied = join(env.workDir, `bridge-overlap-${process.pid}.kubeconfig`);
-    writeFileSync(proxied, JSON.stringify(viaProxy), { mode: 0o600 });
+    const proxied = writeKubeconfigVia(
+      env.kube.kubeconfig,
+      proxy.url,
+      join(env.workDir, `bridge-overlap-${process.pid}.kubeconfig`),
+    );
 
     const a = await replica('behind-proxy', proxied);
     await eventually(() => ready(a), 10_000);

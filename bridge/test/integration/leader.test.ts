@@ -4,9 +4,22 @@
 // device from the counts the first one wrote.
 import { createNamespace, loadKubeConfig } from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startBridgeApp, type BridgeApp } from '../../src/app.ts';
 import { BridgeConfigSchema } from '../../src/config.ts';
-import { countNote, createDatabase, eventually, influxql, productNote, route, silent } from './helpers.ts';
+import { bridgeUserAgent, fieldManager } from '../../src/field-manager.ts';
+import {
+  countNote,
+  createDatabase,
+  eventually,
+  influxql,
+  managedFields,
+  productNote,
+  route,
+  silent,
+} from './helpers.ts';
 
 const env = inject('testenv');
 const secret = 'leader-test-secret-0123456789';
@@ -85,5 +98,13 @@ describe('bridge replicas with a Lease', () => {
       [2, 'pickup'],
       [1, 'pickup'],
     ]);
+  });
+
+  it('writes the Lease as the bridge: its user agent, not the operator’s', async () => {
+    expect(bridgeUserAgent).toMatch(/^shelfpulse-bridge\/\d+\.\d+\.\d+/);
+    const client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
+    const lease = await client.get(resourcePath(resources.leases, namespace, 'shelfpulse-bridge'));
+    // Writes that name no field manager are recorded under the user agent's name.
+    expect(new Set(managedFields(lease).map((e) => e.manager))).toEqual(new Set([fieldManager]));
   });
 });

@@ -17,11 +17,11 @@ import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
 import { describe, expect, inject, it } from 'vitest';
 import type { Placement } from '@shelfpulse/core/api/placement';
 import { SimulatorConfigSchema } from '@shelfpulse/core/api/simulator-config';
+import { allProducts, placementEffect } from '@shelfpulse/core/measurements';
 import { startBridgeApp } from '../../src/app.ts';
 import { BridgeConfigSchema } from '../../src/config.ts';
-import { placementEffect, readSinkData } from '../../src/placement-effect-job.ts';
+import { readSinkData } from '../../src/placement-effect-job.ts';
 import { MbedSdkDeviceCloud } from '@shelfpulse/core/device-cloud/mbed-sdk-device-cloud';
-import { allProducts } from '../../src/placement-effect/estimate.ts';
 import { createDatabase, eventually, influxqlSeries, metricValue, silent } from './helpers.ts';
 
 const env = inject('testenv');

@@ -3,12 +3,11 @@
 // what the bridge does: move shelfpulse.io/bridge-active on its own release's
 // bridge pods. Rendered by the real helm, enforced by the real API server.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createNamespace,
   eventually,
-  Helm,
+  applyChartTemplates,
   kubectl,
   loadKubeConfig,
   mintServiceAccountKubeconfig,
@@ -17,10 +16,10 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activeLabel, ActivePodLabel } from '../../src/active-label.ts';
 import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
-import { silent } from './helpers.ts';
+import { fieldManager } from '../../src/field-manager.ts';
+import { managedFields, silent } from './helpers.ts';
 
 const env = inject('testenv');
-const chart = join(import.meta.dirname, '..', '..', '..', 'charts', 'shelfpulse');
 
 interface Pod extends KubeObject {
   metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
@@ -57,22 +56,11 @@ describe('the admission policy on the bridge’s pod patches', () => {
     const kc = loadKubeConfig(env.kube.kubeconfig);
     namespace = await createNamespace(kc, 'pod-label');
     release = `plp-${randomBytes(3).toString('hex')}`;
-    const { stdout } = await new Helm(env.workDir).run(
-      'template',
+    manifest = await applyChartTemplates(env, {
       release,
-      chart,
-      '--namespace',
       namespace,
-      '--show-only',
-      'templates/bridge/serviceaccount.yaml',
-      '--show-only',
-      'templates/bridge/rbac.yaml',
-      '--show-only',
-      'templates/bridge/pod-label-policy.yaml',
-    );
-    manifest = join(env.workDir, `${release}.yaml`);
-    writeFileSync(manifest, stdout);
-    await kubectl(env.kube.kubeconfig, 'apply', '-f', manifest);
+      templates: ['bridge/serviceaccount.yaml', 'bridge/rbac.yaml', 'bridge/pod-label-policy.yaml'],
+    });
     const kubeconfig = await mintServiceAccountKubeconfig(
       kc,
       { server: env.kube.server, caFile: env.kube.caFile },
@@ -104,7 +92,11 @@ describe('the admission policy on the bridge’s pod patches', () => {
   it('lets the Lease holder set and remove the label on its own pod', async () => {
     const label = new ActivePodLabel(bridge, namespace, 'bridge-0', silent);
     await label.set(true);
-    expect((await admin.get<Pod>(podPath('bridge-0'))).metadata.labels?.[activeLabel]).toBe('true');
+    const labelled = await admin.get<Pod>(podPath('bridge-0'));
+    expect(labelled.metadata.labels?.[activeLabel]).toBe('true');
+    // Recorded under the bridge's own field manager, not the operator's.
+    const entry = managedFields(labelled).find((e) => e.manager === fieldManager);
+    expect(entry?.fieldsV1).toMatchObject({ 'f:metadata': { 'f:labels': { [`f:${activeLabel}`]: {} } } });
     await label.set(false);
     expect((await admin.get<Pod>(podPath('bridge-0'))).metadata.labels).not.toHaveProperty(activeLabel);
   });

@@ -3,11 +3,10 @@
 // MetricSinks, reads the opted-in credentials Secret by name (it may not list
 // Secrets), writes to InfluxDB and reports into the MetricSink status.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   createNamespace,
-  Helm,
+  applyChartTemplates,
   kubectl,
   loadKubeConfig,
   mintServiceAccountKubeconfig,
@@ -25,7 +24,6 @@ import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 import { countNote, createDatabase, eventually, influxql, productNote, silent } from './helpers.ts';
 
 const env = inject('testenv');
-const chart = join(import.meta.dirname, '..', '..', '..', 'charts', 'shelfpulse');
 const webhookSecret = 'bridge-rbac-secret-0123456789';
 const db = `br_${randomBytes(3).toString('hex')}`;
 
@@ -41,20 +39,11 @@ describe('the bridge under the chart RBAC', () => {
     const kc = loadKubeConfig(env.kube.kubeconfig);
     namespace = await createNamespace(kc, 'bridge-rbac');
     release = `brbac-${randomBytes(3).toString('hex')}`;
-    const { stdout } = await new Helm(env.workDir).run(
-      'template',
+    await applyChartTemplates(env, {
       release,
-      chart,
-      '--namespace',
       namespace,
-      '--show-only',
-      'templates/bridge/serviceaccount.yaml',
-      '--show-only',
-      'templates/bridge/rbac.yaml',
-    );
-    const manifest = join(env.workDir, `${release}.yaml`);
-    writeFileSync(manifest, stdout);
-    await kubectl(env.kube.kubeconfig, 'apply', '-f', manifest);
+      templates: ['bridge/serviceaccount.yaml', 'bridge/rbac.yaml'],
+    });
     const serviceAccount = `${release}-shelfpulse-bridge`;
     const kubeconfig = await mintServiceAccountKubeconfig(
       kc,

@@ -1,6 +1,8 @@
 // A load source for the bridge's tests: shelves whose counts change by known
 // interactions, delivered the way the device cloud delivers webhooks (one
 // batch at a time, the next only after a 2xx, retried until it gets one).
+import { backoffCeiling } from '@shelfpulse/core/runtime/backoff';
+
 export interface Truth {
   counts: number;
   pickup: { events: number; items: number };
@@ -104,6 +106,6 @@ export async function deliver(
     } catch {
       // connection refused or timeout: the bridge is down or slow; try again
     }
-    await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** Math.min(attempt, 5))));
+    await new Promise((r) => setTimeout(r, backoffCeiling(attempt, 50, 1000)));
   }
 }

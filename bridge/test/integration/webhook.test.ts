@@ -1,6 +1,7 @@
 // The webhook against hostile and ordinary input: a wrong secret, junk bodies,
 // bad payloads and unknown devices, oversized batches. Every case is a 4xx or
 // a counter, the process keeps serving, and good data still arrives.
+import { encodeTlv, tlvIntegerBytes } from '@shelfpulse/core/lwm2m/tlv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startBridgeApp, type BridgeApp } from '../../src/app.ts';
 import { BridgeConfigSchema } from '../../src/config.ts';
@@ -21,6 +22,19 @@ async function put(
     body,
   });
   return { status: response.status, text: await response.text() };
+}
+
+const malformed = (reason: string) =>
+  metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', { reason });
+
+/** The pick-ups written for a device (204 without a spool means written: queryable now). */
+async function pickups(deviceId: string): Promise<unknown[]> {
+  const rows = await influxql(
+    env.influx.url,
+    `SELECT "items" FROM shelf_event WHERE device_id = '${deviceId}' AND kind = 'pickup'`,
+    'bw_webhook',
+  );
+  return rows.map((r) => r[1]);
 }
 
 beforeAll(async () => {
@@ -92,36 +106,46 @@ describe('bridge webhook', () => {
       }),
     );
     expect(result.status).toBe(204);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'bad-base64',
-      }),
-    ).toBe(1);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'not-a-number',
-      }),
-    ).toBe(1);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'unsupported-content-type',
-      }),
-    ).toBe(1);
-    expect(
-      await metricValue(app.metrics, 'shelfpulse_bridge_malformed_notifications_total', {
-        reason: 'bad-notification',
-      }),
-    ).toBe(1);
+    expect(await malformed('bad-base64')).toBe(1);
+    expect(await malformed('not-a-number')).toBe(1);
+    expect(await malformed('unsupported-content-type')).toBe(1);
+    expect(await malformed('bad-notification')).toBe(1);
     expect(
       await metricValue(app.metrics, 'shelfpulse_bridge_notifications_total', { result: 'unknown-device' }),
     ).toBe(1);
-    // 204 without a spool means written: it is queryable now.
-    const rows = await influxql(
-      env.influx.url,
-      `SELECT "items" FROM shelf_event WHERE device_id = 'shelf-1' AND kind = 'pickup'`,
-      'bw_webhook',
+    expect(await pickups('shelf-1')).toEqual([2]);
+  });
+
+  it('reads TLV counts as the simulator encodes them, and counts TLV it cannot read', async () => {
+    // The item count inside object instance 0, as a shelf answers an Accept: TLV read.
+    const tlvCount = (ep: string, count: number, timestamp: number) => ({
+      ...countNote(ep, count, { timestamp }),
+      ct: 'application/vnd.oma.lwm2m+tlv',
+      payload: encodeTlv([
+        {
+          kind: 'object-instance',
+          id: 0,
+          value: Buffer.alloc(0),
+          children: [{ kind: 'resource', id: 26342, value: tlvIntegerBytes(count), children: [] }],
+        },
+      ]).toString('base64'),
+    });
+    // Object instance > multiple resource > multiple resource > the count 5: deeper than LwM2M nests.
+    const tooDeep = Buffer.from([0x07, 0, 0x85, 1, 0x83, 3, 0x41, 0, 5]).toString('base64');
+    const t = Date.now() - 1000;
+    const result = await put(
+      JSON.stringify({
+        notifications: [
+          productNote('shelf-3', 'oat-milk'),
+          tlvCount('shelf-3', 300, t),
+          { ...countNote('shelf-3', 0), ct: '11542', payload: tooDeep },
+          tlvCount('shelf-3', 296, t + 1),
+        ],
+      }),
     );
-    expect(rows.map((r) => r[1])).toEqual([2]);
+    expect(result.status).toBe(204);
+    expect(await malformed('bad-tlv')).toBe(1);
+    expect(await pickups('shelf-3')).toEqual([4]);
   });
 
   it('refuses a batch larger than the whole buffer with 413 instead of taking part of it', async () => {

@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.ts';
-import { backoffDelay } from '../../src/backoff.ts';
 
 function file(content: string): string {
   const path = join(mkdtempSync(join(tmpdir(), 'bridge-config-')), 'bridge.yaml');
@@ -68,12 +67,72 @@ sinks:
       kube: { namespace: 'shop', routing: true },
     });
   });
-});
 
-describe('backoff', () => {
-  it('doubles up to the maximum, with half of each delay random', () => {
-    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 100, 1000, () => 0))).toEqual([50, 100, 200, 400]);
-    expect([0, 1, 2, 3].map((a) => backoffDelay(a, 100, 1000, () => 1))).toEqual([100, 200, 400, 800]);
-    expect(backoffDelay(40, 100, 1000, () => 1)).toBe(1000);
+  it('takes every secret from a file named by <VAR>_FILE, checked at start', () => {
+    const secret = file('a-secret-of-enough-length\n');
+    const key = file('cloud-key');
+    const password = file('pw');
+    const config = loadConfig(['--config', file(minimal)], {
+      BRIDGE_WEBHOOK_SECRET_FILE: secret,
+      BRIDGE_CLOUD_API_URL: 'http://cloud.example:8080',
+      BRIDGE_CLOUD_API_KEY_FILE: key,
+      BRIDGE_SINK_MAIN_USERNAME: 'writer',
+      BRIDGE_SINK_MAIN_PASSWORD_FILE: password,
+    });
+    expect(config.webhook).toMatchObject({ secretFile: secret, previousSecretGraceMs: 600_000 });
+    expect(config.webhook.secret).toBeUndefined();
+    expect(config.cloud).toEqual({ apiUrl: 'http://cloud.example:8080', apiKeyFile: key });
+    expect(config.sinks[0]).toMatchObject({ username: 'writer', passwordFile: password });
+    expect(config.sinks[0]?.password).toBeUndefined();
+  });
+
+  it('refuses a secret given both as a value and as a file, naming both', () => {
+    const path = file('a-secret-of-enough-length');
+    for (const name of ['BRIDGE_WEBHOOK_SECRET', 'BRIDGE_CLOUD_API_KEY', 'BRIDGE_SINK_MAIN_TOKEN'])
+      expect(() =>
+        loadConfig(['--config', file(minimal)], {
+          BRIDGE_WEBHOOK_SECRET: 'a-secret-of-enough-length',
+          [name]: 'a-secret-of-enough-length',
+          [`${name}_FILE`]: path,
+        }),
+      ).toThrow(new RegExp(`${name} and ${name}_FILE are both set`));
+    // The same in the file: a value and a file for one field.
+    const both = file(`
+webhook: { secret: a-secret-of-enough-length, secretFile: ${path} }
+sinks:
+  - { name: main, url: "http://127.0.0.1:8086", database: db, password: pw, passwordFile: ${path} }
+`);
+    let message = '';
+    try {
+      loadConfig(['--config', both], {});
+    } catch (error) {
+      message = (error as Error).message;
+    }
+    expect(message).toMatch(/webhook\.secretFile: set the secret or a file holding it/);
+    expect(message).toMatch(/sinks\.0\.passwordFile: set password or passwordFile, not both/);
+  });
+
+  it('refuses at start a credential file that is missing, empty or holds a too short webhook secret', () => {
+    const message = (env: Record<string, string>): string => {
+      try {
+        loadConfig(['--config', file(minimal)], env);
+        return '';
+      } catch (error) {
+        expect(error).toBeInstanceOf(ConfigError);
+        return (error as Error).message;
+      }
+    };
+    expect(message({ BRIDGE_WEBHOOK_SECRET_FILE: '/nonexistent/secret' })).toMatch(
+      /webhook\.secretFile: cannot read \/nonexistent\/secret: ENOENT/,
+    );
+    expect(message({ BRIDGE_WEBHOOK_SECRET_FILE: file('too-short') })).toMatch(
+      /webhook\.secretFile: .*at least 16 characters/,
+    );
+    expect(
+      message({
+        BRIDGE_WEBHOOK_SECRET: 'a-secret-of-enough-length',
+        BRIDGE_SINK_MAIN_PASSWORD_FILE: file(''),
+      }),
+    ).toMatch(/sinks\.0\.passwordFile: .* is empty/);
   });
 });

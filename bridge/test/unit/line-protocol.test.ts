@@ -1,5 +1,8 @@
+// The one line-protocol encoder of the bridge: shelf data through prepared
+// tag sets, every other measurement through pointLine.
+import { bridgeSinkHealth } from '@shelfpulse/core/measurements';
 import { describe, expect, it } from 'vitest';
-import { countLine, escapeTag, eventLine, tagSet } from '../../src/line-protocol.ts';
+import { countLine, escapeTag, eventLine, integer, pointLine, tagSet } from '../../src/line-protocol.ts';
 
 describe('line protocol', () => {
   it('writes product_count with sorted tags, an integer field and microseconds', () => {
@@ -36,6 +39,40 @@ describe('line protocol', () => {
     );
     expect(eventLine(tagSet({ device_id: 'x' }), 'putback', 1, 2)).toBe(
       'shelf_event,device_id=x,kind=putback items=1i 2',
+    );
+  });
+});
+
+describe('pointLine', () => {
+  it("writes the bridge's health with the dashboards' tags, sorted, and integer fields", () => {
+    const tags = Object.fromEntries(bridgeSinkHealth.tags.map((t) => [t, `v-${t}`]));
+    const fields = Object.fromEntries(Object.values(bridgeSinkHealth.fields).map((f, i) => [f, integer(i)]));
+    expect(pointLine(bridgeSinkHealth.measurement, tags, fields, 5)).toBe(
+      'shelfpulse_bridge_sink,namespace=v-namespace,pod=v-pod,sink=v-sink ' +
+        'write_errors_total=0i,points_dropped_total=1i,buffer_depth=2i 5',
+    );
+  });
+
+  it('writes floats, integers, booleans and quoted strings, and leaves out what has no value', () => {
+    const line = pointLine(
+      'm',
+      { b: 'x y', a: '', c: 'a,b=c' },
+      {
+        ratio: 0.25,
+        n: integer(3.9),
+        placed: false,
+        status: 'say "hi" \\',
+        lower: undefined,
+        upper: Number.NaN,
+      },
+      1.5,
+    );
+    expect(line).toBe(String.raw`m,b=x\ y,c=a\,b\=c ratio=0.25,n=3i,placed=false,status="say \"hi\" \\" 1`);
+  });
+
+  it('refuses a point without a field', () => {
+    expect(() => pointLine('m', { a: 'b' }, { x: undefined, y: Infinity }, 1)).toThrow(
+      'a m point needs at least one field with a value',
     );
   });
 });

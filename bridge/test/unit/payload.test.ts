@@ -55,6 +55,16 @@ describe('decodeCount', () => {
       'bad-tlv',
     );
     expect(reason('', 'text/plain')).toBe('not-a-number');
+    // Nested deeper than LwM2M allows, and a 64-bit count past the safe-integer range.
+    const nested = Buffer.from([0x06, 0, 0x84, 1, 0x82, 2, 0x80, 3]);
+    expect(decodeCount(b64(nested), '11542')).toEqual({
+      ok: false,
+      reason: 'bad-tlv',
+      detail: 'TLV nested deeper than 3 levels',
+    });
+    const huge = Buffer.alloc(8);
+    huge.writeBigInt64BE(2n ** 60n);
+    expect(reason(b64(tlvResource(1, huge)), '11542')).toBe('bad-tlv');
   });
 });
 

@@ -13,6 +13,12 @@ export interface EntryPoint {
   packageJson: URL;
 }
 
+/** The version in a package.json (what --version prints, and user agents carry). */
+export function packageVersion(packageJson: URL): string {
+  const { version } = JSON.parse(readFileSync(packageJson, 'utf8')) as { version: string };
+  return version;
+}
+
 /** The text to print when argv asks for help or the version; undefined otherwise. */
 export function helpOrVersion(argv: readonly string[], entry: EntryPoint): string | undefined {
   // Not strict: the command's own flags are checked later, by its own parser.
@@ -23,10 +29,7 @@ export function helpOrVersion(argv: readonly string[], entry: EntryPoint): strin
     allowPositionals: true,
   });
   if (values.help === true) return `${entry.usage.trimEnd()}\n`;
-  if (values.version === true) {
-    const { version } = JSON.parse(readFileSync(entry.packageJson, 'utf8')) as { version: string };
-    return `${entry.name} ${version}\n`;
-  }
+  if (values.version === true) return `${entry.name} ${packageVersion(entry.packageJson)}\n`;
   return undefined;
 }
 

@@ -63,11 +63,22 @@ export interface RequestOptions {
   timeoutMs?: number;
 }
 
+export interface KubeClientOptions {
+  /**
+   * Who calls, as `<name>/<version>` (e.g. shelfpulse-bridge/0.1.0): audit logs
+   * show it, and writes without an explicit field manager are recorded in
+   * managedFields under its name.
+   */
+  userAgent?: string;
+}
+
 export class KubeClient {
   readonly connection: KubeConnection;
+  readonly userAgent: string;
 
-  constructor(connection: KubeConnection) {
+  constructor(connection: KubeConnection, options: KubeClientOptions = {}) {
     this.connection = connection;
+    this.userAgent = options.userAgent ?? 'shelfpulse';
   }
 
   /** Sends a request and resolves with the response stream once the status line arrives. */
@@ -79,7 +90,7 @@ export class KubeClient {
     const headers: Record<string, string> = {
       ...(await this.connection.headers()),
       accept: options.accept ?? 'application/json',
-      'user-agent': 'shelfpulse-operator',
+      'user-agent': this.userAgent,
       ...(body === undefined
         ? {}
         : {
@@ -140,8 +151,13 @@ export class KubeClient {
     });
   }
 
-  mergePatch<T extends KubeObject>(path: string, patch: unknown): Promise<T> {
-    return this.request<T>('PATCH', path, { body: patch, contentType: 'application/merge-patch+json' });
+  /** A JSON merge patch, recorded under `fieldManager` (by default the user agent's name). */
+  mergePatch<T extends KubeObject>(path: string, patch: unknown, fieldManager?: string): Promise<T> {
+    return this.request<T>('PATCH', path, {
+      body: patch,
+      contentType: 'application/merge-patch+json',
+      query: { fieldManager },
+    });
   }
 
   jsonPatch<T extends KubeObject>(path: string, patch: unknown[]): Promise<T> {

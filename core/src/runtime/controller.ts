@@ -2,7 +2,7 @@
 // forgets the key's backoff (and honours requeueAfter), failure requeues it
 // rate-limited. Errors are logged and counted, never thrown out of a worker.
 import type { Logger } from 'pino';
-import type { OperatorMetrics } from './metrics.ts';
+import type { ControllerMetrics } from './controller-metrics.ts';
 import { WorkQueue, type BackoffOptions } from './work-queue.ts';
 
 export interface ReconcileResult {
@@ -30,10 +30,10 @@ export class Controller {
   readonly queue: WorkQueue;
   private readonly options: ControllerOptions;
   private readonly log: Logger;
-  private readonly metrics: OperatorMetrics;
+  private readonly metrics: ControllerMetrics;
   private workers: Promise<void>[] = [];
 
-  constructor(options: ControllerOptions, log: Logger, metrics: OperatorMetrics) {
+  constructor(options: ControllerOptions, log: Logger, metrics: ControllerMetrics) {
     this.options = options;
     this.log = log.child({ controller: options.name });
     this.metrics = metrics;

@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import { KubeError, type KubeClient, type KubeObject } from '../kube/client.ts';
 import { watchStream } from '../kube/watch-stream.ts';
-import type { OperatorMetrics } from './metrics.ts';
+import { backoffDelay } from './backoff.ts';
+import type { WatchMetrics } from './watch-metrics.ts';
 
 export interface InformerHandlers<T> {
   added?(object: T): void;
@@ -51,9 +52,9 @@ export class Informer<T extends KubeObject> {
   private readonly client: KubeClient;
   private readonly options: InformerOptions;
   private readonly log: Logger;
-  private readonly metrics: OperatorMetrics;
+  private readonly metrics: WatchMetrics;
 
-  constructor(client: KubeClient, options: InformerOptions, log: Logger, metrics: OperatorMetrics) {
+  constructor(client: KubeClient, options: InformerOptions, log: Logger, metrics: WatchMetrics) {
     this.client = client;
     this.options = options;
     this.log = log.child({ informer: options.name });
@@ -98,20 +99,20 @@ export class Informer<T extends KubeObject> {
         const end = await this.watchOnce();
         failures = 0;
         if (end === 'silent') {
-          this.metrics.watchRestarts.inc({ resource: this.options.name, cause: 'silent' });
+          this.metrics.restarts.inc({ resource: this.options.name, cause: 'silent' });
           this.log.warn('watch went silent; restarting it');
         } else if (end === 'closed') {
-          this.metrics.watchRestarts.inc({ resource: this.options.name, cause: 'closed' });
+          this.metrics.restarts.inc({ resource: this.options.name, cause: 'closed' });
         }
       } catch (error) {
         if (this.abort.signal.aborted) break;
         const gone = error instanceof KubeError && error.status === 410;
         if (gone) this.resourceVersion = '';
-        this.metrics.watchRestarts.inc({ resource: this.options.name, cause: gone ? 'gone' : 'error' });
+        this.metrics.restarts.inc({ resource: this.options.name, cause: gone ? 'gone' : 'error' });
         failures++;
-        const delay = Math.min(30_000, 200 * 2 ** Math.min(failures, 8)) * (0.5 + Math.random() / 2);
+        const delay = backoffDelay(failures, 200, 30_000);
         this.log.warn(
-          { err: String(error), retryInMs: Math.round(delay) },
+          { err: String(error), retryInMs: delay },
           gone ? 'watch expired; relisting' : 'list/watch failed',
         );
         await sleep(delay, this.abort.signal);

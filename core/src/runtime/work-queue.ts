@@ -2,8 +2,10 @@
 // never processed by two workers at once, a key added while it is processed
 // is processed again afterwards, and a failing key waits exponentially longer
 // (with jitter, so that many failing keys do not retry in lockstep).
+import { backoffDelay } from './backoff.ts';
+
 export interface BackoffOptions {
-  baseMs: number;
+  initialMs: number;
   maxMs: number;
 }
 
@@ -20,7 +22,7 @@ export class WorkQueue {
   private readonly onDepth: (depth: number) => void;
 
   constructor(
-    backoff: BackoffOptions = { baseMs: 200, maxMs: 120_000 },
+    backoff: BackoffOptions = { initialMs: 200, maxMs: 120_000 },
     onDepth: (depth: number) => void = () => {},
   ) {
     this.backoff = backoff;
@@ -65,14 +67,13 @@ export class WorkQueue {
     this.timers.set(key, { at, timer });
   }
 
-  /** Adds the key after its backoff: base·2^failures, capped, with ±25 % jitter. */
+  /** Adds the key after its backoff, which grows with the key's failures since it last succeeded. */
   addRateLimited(key: string): number {
     const n = this.failures.get(key) ?? 0;
     this.failures.set(key, n + 1);
-    const delay = Math.min(this.backoff.maxMs, this.backoff.baseMs * 2 ** Math.min(n, 30));
-    const jittered = Math.round(delay * (0.75 + Math.random() * 0.5));
-    this.addAfter(key, jittered);
-    return jittered;
+    const delay = backoffDelay(n, this.backoff.initialMs, this.backoff.maxMs);
+    this.addAfter(key, delay);
+    return delay;
   }
 
   /** The key succeeded: its backoff starts again from the base. */

@@ -9,7 +9,8 @@ import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
 import { fromKubeconfig } from '../../src/kube/connection.ts';
 import { resourcePath, resources } from '../../src/kube/paths.ts';
 import { Informer } from '../../src/runtime/informer.ts';
-import { OperatorMetrics } from '../../src/runtime/metrics.ts';
+import { Registry } from 'prom-client';
+import { WatchMetrics } from '../../src/runtime/watch-metrics.ts';
 
 const env = inject('testenv');
 
@@ -18,7 +19,7 @@ describe('Informer', () => {
   let client: KubeClient;
   let namespace: string;
   let informer: Informer<KubeObject>;
-  const metrics = new OperatorMetrics(false);
+  const metrics = new WatchMetrics(new Registry(), 'informer_test_');
   const seen: string[] = [];
 
   beforeAll(async () => {
@@ -48,7 +49,7 @@ describe('Informer', () => {
   it('lists what exists, then restarts a silent watch and still sees every change', async () => {
     expect(informer.get(`${namespace}/listed`)).toBeDefined();
     const silentRestarts = async () =>
-      (await metrics.watchRestarts.get()).values.find((v) => v.labels['cause'] === 'silent')?.value ?? 0;
+      (await metrics.restarts.get()).values.find((v) => v.labels['cause'] === 'silent')?.value ?? 0;
     await eventually(
       'a silent watch restarted twice',
       async () => ((await silentRestarts()) >= 2 ? true : undefined),

@@ -28,17 +28,18 @@ describe('WorkQueue', () => {
     expect(second).toBe('a');
   });
 
-  it('backs off exponentially with jitter per key and forgets on success', () => {
-    const q = new WorkQueue({ baseMs: 100, maxMs: 1000 });
+  it('backs off per key, longer with each failure, and starts again after a success', () => {
+    const q = new WorkQueue({ initialMs: 100, maxMs: 1000 });
     const delays = [1, 2, 3, 4, 5, 6].map(() => q.addRateLimited('k'));
-    const bases = [100, 200, 400, 800, 1000, 1000];
+    const steps = [100, 200, 400, 800, 1000, 1000];
     delays.forEach((d, i) => {
-      expect(d).toBeGreaterThanOrEqual(bases[i]! * 0.75);
-      expect(d).toBeLessThanOrEqual(bases[i]! * 1.25);
+      expect(d).toBeGreaterThanOrEqual(steps[i]! / 2);
+      expect(d).toBeLessThanOrEqual(steps[i]!);
     });
-    expect(q.addRateLimited('other')).toBeLessThanOrEqual(125);
+    expect(q.failuresOf('k')).toBe(6);
+    expect(q.addRateLimited('other')).toBeLessThanOrEqual(100);
     q.forget('k');
-    expect(q.addRateLimited('k')).toBeLessThanOrEqual(125);
+    expect(q.addRateLimited('k')).toBeLessThanOrEqual(100);
     q.shutDown();
   });
 

@@ -12,7 +12,7 @@ import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
 import type { GroundTruthRecord } from '@shelfpulse/simulator/shelf/ground-truth';
 import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
-import { bridgeFleetHealth, bridgeSinkHealth } from '../../src/measurements.ts';
+import { bridgeFleetHealth, bridgeSinkHealth } from '@shelfpulse/core/measurements';
 import {
   effectRules,
   type DataSource,

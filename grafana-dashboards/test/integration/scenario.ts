@@ -1,7 +1,7 @@
 // A small deterministic scenario and a DataSource that writes it as the bridge
 // would (ARCHITECTURE.md: product_count + shelf_event, same tags), plus the
 // bridge's health reports. Four shelves, two stores: filters must drop store s-02.
-import { bridgeFleetHealth, bridgeSinkHealth, productCount, shelfEvent } from '../../src/measurements.ts';
+import { bridgeFleetHealth, bridgeSinkHealth, productCount, shelfEvent } from '@shelfpulse/core/measurements';
 import type {
   DataSource,
   FleetReport,

@@ -78,6 +78,10 @@ describe('leader election', () => {
     await fleet('first');
     await reconciled('first');
     expect(await holder()).toBe('operator-a');
+    // Written under the operator's user agent, whose name is the default field manager.
+    const lease = await client.get(resourcePath(resources.leases, namespace, 'shelfpulse-operator'));
+    const managers = (lease.metadata as { managedFields?: { manager: string }[] }).managedFields;
+    expect(new Set(managers?.map((e) => e.manager))).toEqual(new Set(['shelfpulse-operator']));
     expect(await a.metric(reconciles, { controller: 'shelffleet' })).toBeGreaterThan(0);
     expect(await b.metric('shelfpulse_operator_leader')).toBe(0);
     expect(await b.metric(reconciles)).toBe(0);

@@ -20,7 +20,7 @@ import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 import { EventRecorder } from '@shelfpulse/core/runtime/events';
 import { Informer } from '@shelfpulse/core/runtime/informer';
 import { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
-import { OperatorMetrics } from '@shelfpulse/core/runtime/metrics';
+import { OperatorMetrics } from '../../src/metrics.ts';
 import { reconcileShelfFleet } from '../../src/shelf-fleet/reconcile.ts';
 import { testOperatorConfig } from './support.ts';
 
@@ -49,7 +49,7 @@ describe('a reconcile when leadership ends', () => {
           silenceMs: 120_000,
         },
         log,
-        metrics,
+        metrics.watch,
       );
       informers.push(i as unknown as Informer<KubeObject>);
       i.start();

@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { scrapeMetric } from '@shelfpulse/testenv';
 
 const sourceBin = join(import.meta.dirname, '..', '..', 'bin', 'operator.ts');
 
@@ -51,17 +52,7 @@ export async function spawnOperator(
     process: child,
     url,
     logs,
-    async metric(name, labels = {}) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        const match = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-        if (!match || match[1] !== name) continue;
-        if (Object.entries(labels).every(([k, v]) => (match[2] ?? '').includes(`${k}="${v}"`)))
-          sum += Number(match[3]);
-      }
-      return sum;
-    },
+    metric: (name, labels = {}) => scrapeMetric(url, name, labels),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

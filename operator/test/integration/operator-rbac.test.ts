@@ -2,14 +2,13 @@
 // RBAC (rendered by the real helm): it works; with one permission taken away
 // it says what it may not do, keeps serving everything else and does not crash.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
   createNamespace,
   eventually,
-  Helm,
+  applyChartTemplates,
   kubectl,
   loadKubeConfig,
   mintServiceAccountKubeconfig,
@@ -24,7 +23,6 @@ import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { spawnOperator, type OperatorProcess } from './operator-process.ts';
 
 const env = inject('testenv');
-const chart = join(import.meta.dirname, '..', '..', '..', 'charts', 'shelfpulse');
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
@@ -69,21 +67,11 @@ describe('the operator under the chart RBAC', () => {
     await installCrds(client);
     namespace = await createNamespace(kc, 'rbac');
     release = `rbac-${randomBytes(3).toString('hex')}`;
-    const helm = new Helm(env.workDir);
-    const { stdout } = await helm.run(
-      'template',
+    await applyChartTemplates(env, {
       release,
-      chart,
-      '--namespace',
       namespace,
-      '--show-only',
-      'templates/operator/serviceaccount.yaml',
-      '--show-only',
-      'templates/operator-rbac.yaml',
-    );
-    const manifest = join(env.workDir, `${release}.yaml`);
-    writeFileSync(manifest, stdout);
-    await kubectl(env.kube.kubeconfig, '-n', namespace, 'apply', '-f', manifest);
+      templates: ['operator/serviceaccount.yaml', 'operator-rbac.yaml'],
+    });
     const serviceAccount = `${release}-shelfpulse-operator`;
     const kubeconfig = await mintServiceAccountKubeconfig(
       kc,

@@ -20,7 +20,7 @@ describe('status writes', () => {
   let namespace: string;
   let operator: RunningOperator;
   const reconciles = async (controller: string) =>
-    (await operator.metrics.reconcileDuration.get()).values
+    (await operator.metrics.controllers.reconcileDuration.get()).values
       .filter((v) => v.metricName?.endsWith('_count') && v.labels['controller'] === controller)
       .reduce((sum, v) => sum + v.value, 0);
 

@@ -12,6 +12,7 @@ import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { Condition } from '@shelfpulse/core/api/condition';
 import { KubeRouting } from '@shelfpulse/bridge/kube-routing';
+import { BridgeMetrics } from '@shelfpulse/bridge/metrics';
 import { installCrds } from '../../src/crd/install.ts';
 import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
@@ -134,7 +135,12 @@ describe('a resource author cannot reach credentials', () => {
     expect(onSink.status).toBe('False');
 
     // The bridge reads the same references and leaves the sink out.
-    const routing = new KubeRouting({ client, log: pino({ level: 'silent' }), namespace });
+    const routing = new KubeRouting({
+      client,
+      log: pino({ level: 'silent' }),
+      metrics: new BridgeMetrics().watch,
+      namespace,
+    });
     const sinks = await routing.start();
     await routing.stop();
     expect(sinks.map((s) => s.name)).not.toContain(`${namespace}.borrow-secret`);

@@ -1,5 +1,8 @@
-// LwM2M 1.0 TLV (application/vnd.oma.lwm2m+tlv, section 6.4.3 of the spec).
-// Decoding never trusts a length field: a truncated buffer is an error.
+// LwM2M 1.0 TLV (application/vnd.oma.lwm2m+tlv, OMA-TS-LightweightM2M §6.4.3):
+// the one codec of the simulator (which encodes its resources) and the bridge
+// (which decodes notifications). Decoding never trusts its input: a length
+// past the end, nesting deeper than LwM2M allows, or an integer a JS number
+// cannot hold exactly is a TlvError naming what is wrong.
 export const tlvKinds = ['object-instance', 'resource-instance', 'multiple-resource', 'resource'] as const;
 export type TlvKind = (typeof tlvKinds)[number];
 
@@ -16,52 +19,73 @@ export class TlvError extends Error {
   override name = 'TlvError';
 }
 
-const maxDepth = 3;
+/** Object instance → multiple resource → resource instance: LwM2M never nests deeper. */
+export const maxTlvLevels = 3;
 
-export function decodeTlv(buffer: Buffer, depth = 0): TlvEntry[] {
-  if (depth > maxDepth) throw new TlvError('TLV nested too deeply');
+const isContainer = (kind: TlvKind): boolean => kind === 'object-instance' || kind === 'multiple-resource';
+
+/** Decodes a sequence of TLV entries and the entries nested in them. */
+export function decodeTlv(buffer: Buffer): TlvEntry[] {
+  return decodeLevel(buffer, 1);
+}
+
+function decodeLevel(buffer: Buffer, level: number): TlvEntry[] {
+  if (level > maxTlvLevels) throw new TlvError(`TLV nested deeper than ${maxTlvLevels} levels`);
   const entries: TlvEntry[] = [];
   let offset = 0;
-  const need = (n: number): void => {
-    if (offset + n > buffer.length) throw new TlvError(`TLV truncated at byte ${offset}`);
+  const need = (n: number, what: string): void => {
+    if (offset + n > buffer.length) throw new TlvError(`TLV ${what} truncated at byte ${offset}`);
   };
   while (offset < buffer.length) {
     const type = buffer[offset]!;
     offset += 1;
     const kind = tlvKinds[type >> 6]!;
     const idBytes = type & 0x20 ? 2 : 1;
-    need(idBytes);
+    need(idBytes, 'identifier');
     const id = buffer.readUIntBE(offset, idBytes);
     offset += idBytes;
     const lengthType = (type >> 3) & 0x03;
     let length = type & 0x07;
     if (lengthType > 0) {
-      need(lengthType);
+      need(lengthType, 'length');
       length = buffer.readUIntBE(offset, lengthType);
       offset += lengthType;
     }
-    need(length);
+    need(length, 'value');
     const body = buffer.subarray(offset, offset + length);
     offset += length;
-    const container = kind === 'object-instance' || kind === 'multiple-resource';
+    const container = isContainer(kind);
     entries.push({
       kind,
       id,
+      // A copy: the entry must not change when the caller reuses its buffer.
       value: container ? Buffer.alloc(0) : Buffer.from(body),
-      children: container ? decodeTlv(body, depth + 1) : [],
+      children: container ? decodeLevel(body, level + 1) : [],
     });
   }
   return entries;
 }
 
+/**
+ * The value of the one resource a payload carries (a notification of one
+ * resource), unwrapping the object instance or multiple resource around it.
+ */
+export function singleResourceValue(bytes: Buffer): Buffer {
+  let entries = decodeTlv(bytes);
+  for (;;) {
+    if (entries.length !== 1) throw new TlvError(`expected one TLV entry, got ${entries.length}`);
+    const entry = entries[0]!;
+    if (!isContainer(entry.kind)) return entry.value;
+    entries = entry.children;
+  }
+}
+
 export function encodeTlv(entries: readonly TlvEntry[]): Buffer {
   return Buffer.concat(
     entries.map((entry) => {
-      const body =
-        entry.kind === 'object-instance' || entry.kind === 'multiple-resource'
-          ? encodeTlv(entry.children)
-          : entry.value;
-      if (entry.id < 0 || entry.id > 0xffff) throw new TlvError(`TLV id ${entry.id} out of range`);
+      const body = isContainer(entry.kind) ? encodeTlv(entry.children) : entry.value;
+      if (!Number.isInteger(entry.id) || entry.id < 0 || entry.id > 0xffff)
+        throw new TlvError(`TLV id ${entry.id} is not an integer from 0 to 65535`);
       if (body.length > 0xffffff) throw new TlvError('TLV value longer than 16 MiB');
       const idBytes = entry.id > 0xff ? 2 : 1;
       const lengthBytes = body.length < 8 ? 0 : body.length <= 0xff ? 1 : body.length <= 0xffff ? 2 : 3;
@@ -78,7 +102,7 @@ export function encodeTlv(entries: readonly TlvEntry[]): Buffer {
   );
 }
 
-/** A TLV integer value: big-endian two's complement in 1, 2, 4 or 8 bytes. */
+/** A TLV integer value: big-endian two's complement in 1, 2, 4 or 8 bytes, within the safe-integer range. */
 export function tlvInteger(value: Buffer): number {
   switch (value.length) {
     case 1:
@@ -87,10 +111,14 @@ export function tlvInteger(value: Buffer): number {
       return value.readInt16BE(0);
     case 4:
       return value.readInt32BE(0);
-    case 8:
-      return Number(value.readBigInt64BE(0));
+    case 8: {
+      const big = value.readBigInt64BE(0);
+      if (big > BigInt(Number.MAX_SAFE_INTEGER) || big < BigInt(Number.MIN_SAFE_INTEGER))
+        throw new TlvError(`TLV integer ${big} is outside the safe-integer range`);
+      return Number(big);
+    }
     default:
-      throw new TlvError(`TLV integer of ${value.length} bytes`);
+      throw new TlvError(`TLV integer of ${value.length} bytes (must be 1, 2, 4 or 8)`);
   }
 }
 
