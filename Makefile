@@ -5,7 +5,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(CURDIR)/node_modules/.bin:$(PATH)
 
-.PHONY: help deps bins test test-unit test-integration e2e lint format typecheck test-env demo up crds dashboards images clean-cache
+.PHONY: help deps bins test test-unit test-integration e2e test-under-load lint format typecheck test-env demo up crds dashboards images clean-cache
 
 help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -36,6 +36,9 @@ test-integration: deps bins ## Integration tests only
 
 e2e: deps bins ## End-to-end: the chart's pods from the images built here on a real kubelet (part of make test)
 	npm run test:e2e
+
+test-under-load: deps bins ## Integration and e2e projects 3 times in a row with every core kept busy (flakiness check)
+	bench/under-load.sh
 
 lint: deps ## ESLint and Prettier
 	npm run lint

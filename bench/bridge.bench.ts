@@ -19,23 +19,23 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { pino } from 'pino';
-import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
-import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
-import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
-import { freePort, influxqlRows, startInfluxd } from '@shelfpulse/testenv';
-import { SimulatorConfigSchema } from '../operator/src/api/simulator-config.ts';
-import { BehaviourSchema } from '../operator/src/api/behaviour.ts';
-import type { Placement } from '../operator/src/api/placement.ts';
-import { Deriver } from '../operator/src/bridge/derive.ts';
-import { ShelfModel } from '@shelfpulse/simulator/shelf/shelf-model';
-import { MbedSdkDeviceCloud } from '../operator/src/device-cloud/mbed-sdk-device-cloud.ts';
-import { score, type ScoredEvent } from '../operator/test/integration/bridge/score.ts';
-import { startBridgeApp, type BridgeApp } from '../operator/src/bridge/app.ts';
-import { BridgeConfigSchema, type BridgeConfigInput } from '../operator/src/bridge/config.ts';
-import { DeviceDirectory } from '../operator/src/bridge/devices.ts';
-import { BridgeMetrics } from '../operator/src/bridge/metrics.ts';
-import { StaticRouter, FleetRouteSchema } from '../operator/src/bridge/routing.ts';
-import { Translator } from '../operator/src/bridge/translator.ts';
+import { startDeviceCloud } from '../simulator/src/cloud/device-cloud.ts';
+import { deviceIdFor } from '../simulator/src/cloud/device-registry.ts';
+import { observedRun } from '../simulator/src/shelf/observed-run.ts';
+import { freePort, influxqlRows, startInfluxd } from '../testenv/src/index.ts';
+import { SimulatorConfigSchema } from '../core/src/api/simulator-config.ts';
+import { BehaviourSchema } from '../core/src/api/behaviour.ts';
+import type { Placement } from '../core/src/api/placement.ts';
+import { Deriver } from '../bridge/src/derive.ts';
+import { ShelfModel } from '../simulator/src/shelf/shelf-model.ts';
+import { MbedSdkDeviceCloud } from '../core/src/device-cloud/mbed-sdk-device-cloud.ts';
+import { score, type ScoredEvent } from '../bridge/test/integration/score.ts';
+import { startBridgeApp, type BridgeApp } from '../bridge/src/app.ts';
+import { BridgeConfigSchema, type BridgeConfigInput } from '../bridge/src/config.ts';
+import { DeviceDirectory } from '../bridge/src/devices.ts';
+import { BridgeMetrics } from '../bridge/src/metrics.ts';
+import { StaticRouter, FleetRouteSchema } from '../bridge/src/routing.ts';
+import { Translator } from '../bridge/src/translator.ts';
 import { median } from './median.ts';
 
 const { values: args } = parseArgs({
@@ -158,7 +158,7 @@ async function spawnBridge(work: string, influxUrl: string, db: string, spoolDir
   );
   const child = spawn(
     process.execPath,
-    [join(import.meta.dirname, '../operator/bin/bridge.ts'), '--config', configFile],
+    [join(import.meta.dirname, '../bridge/bin/bridge.ts'), '--config', configFile],
     {
       env: { ...process.env, BRIDGE_WEBHOOK_SECRET: secret },
       stdio: ['ignore', 'pipe', 'inherit'],

@@ -23,7 +23,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Helm, influxql, startInfluxd, type Influxd } from '@shelfpulse/testenv';
+import { Helm, influxql, startInfluxd, type Influxd } from '../testenv/src/index.ts';
 import { chartRetention } from '../charts/test/integration/chart-retention.ts';
 import {
   bandsHold,
@@ -54,8 +54,8 @@ import {
 } from '../grafana-dashboards/src/dashboards/putback-ratio.ts';
 import { emptyShelvesQuery, restocksQuery, stockQuery } from '../grafana-dashboards/src/dashboards/stock.ts';
 import { median } from './median.ts';
-import { countLine, eventLine, tagSet, type TagSet } from '../operator/src/bridge/line-protocol.ts';
-import type { EventKind } from '../operator/src/bridge/derive.ts';
+import { countLine, eventLine, tagSet, type TagSet } from '../bridge/src/line-protocol.ts';
+import type { ShelfEventKind } from '../core/src/measurements.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -141,7 +141,7 @@ async function writeEstate(influx: Influxd, db: string, fromMs: number, toMs: nu
     const endUs = Math.min(t + 60_000, toMs) * 1000;
     for (const shelf of shelvesNow) {
       for (; shelf.atUs < endUs; shelf.atUs += gapUs()) {
-        let kind: EventKind;
+        let kind: ShelfEventKind;
         let items: number;
         if (shelf.count <= 2) {
           kind = 'restock';

@@ -101,9 +101,11 @@ node_layer() {
   binary_layer "$1" "$bin"
 }
 
-# Production dependencies of one workspace, installed from package-lock.json.
+# Production dependencies of the workspaces an image ships, installed from package-lock.json.
 deps_layer() {
-  local workspace="$1" out="$2"; shift 2 # then: the workspaces the image ships
+  local out="$1"; shift # then: the workspaces the image ships
+  local selected=()
+  for ws in "$@"; do selected+=(--workspace "@shelfpulse/$ws"); done
   local dir
   dir="$(mktemp -d)"
   mkdir -p "$dir/app"
@@ -113,8 +115,8 @@ deps_layer() {
     name="$(basename "$(dirname "$pkg")")"
     mkdir -p "$dir/app/$name" && cp "$pkg" "$dir/app/$name/"
   done
-  (cd "$dir/app" && npm ci --omit=dev --workspace "$workspace" --ignore-scripts --no-audit --no-fund \
-    --loglevel=error >/dev/null) || die "npm ci for $workspace failed"
+  (cd "$dir/app" && npm ci --omit=dev "${selected[@]}" --ignore-scripts --no-audit --no-fund \
+    --loglevel=error >/dev/null) || die "npm ci for $* failed"
   # Only the node_modules folders belong to this layer: package.json files come with the app.
   mkdir -p "$dir/layer/app"
   for nm in "$dir"/app/node_modules "$dir"/app/*/node_modules; do
@@ -218,7 +220,7 @@ inputs_key() {
       operator | simulator)
         "$ROOT/node_modules/.bin/node" --version
         cat "$ROOT/package.json" "$ROOT/package-lock.json" "$ROOT/tsconfig.base.json" "$ROOT"/*/package.json
-        (cd "$ROOT" && find operator simulator -type f -name '*.ts' -not -path '*/test/*' -not -path '*/node_modules/*' |
+        (cd "$ROOT" && find core operator bridge simulator -type f -name '*.ts' -not -path '*/test/*' -not -path '*/node_modules/*' |
           LC_ALL=C sort | xargs sha256sum) ;;
       influxdb) sha256sum "$BINS/influxd" "$BINS/influxd-init" ;;
       *) sha256sum "$BINS/$image" ;;
@@ -249,19 +251,19 @@ build_image() {
   case "$image" in
     operator)
       node_layer "$work/node.tar"
-      deps_layer @shelfpulse/operator "$work/deps.tar" operator
-      app_layer "$work/app.tar" operator/bin/operator.ts operator/bin/bridge.ts operator/bin/release-check.ts
+      deps_layer "$work/deps.tar" core operator bridge
+      app_layer "$work/app.tar" operator/bin/operator.ts bridge/bin/bridge.ts operator/bin/release-check.ts
       assemble shelfpulse-operator "$work" "$base" "base: ${BASE_PACKAGES[*]}" \
         "$work/node.tar" "node $("$ROOT/node_modules/.bin/node" --version)" \
-        "$work/deps.tar" "npm ci --omit=dev --workspace @shelfpulse/operator" \
-        "$work/app.tar" "tsc: operator/bin/operator.ts operator/bin/bridge.ts operator/bin/release-check.ts" ;;
+        "$work/deps.tar" "npm ci --omit=dev for core operator bridge" \
+        "$work/app.tar" "tsc: operator/bin/operator.ts bridge/bin/bridge.ts operator/bin/release-check.ts" ;;
     simulator)
       node_layer "$work/node.tar"
-      deps_layer @shelfpulse/simulator "$work/deps.tar" operator simulator
+      deps_layer "$work/deps.tar" core simulator
       app_layer "$work/app.tar" simulator/bin/shelf-sim.ts simulator/bin/device-cloud.ts
       assemble shelfpulse-simulator "$work" "$base" "base: ${BASE_PACKAGES[*]}" \
         "$work/node.tar" "node $("$ROOT/node_modules/.bin/node" --version)" \
-        "$work/deps.tar" "npm ci --omit=dev --workspace @shelfpulse/simulator" \
+        "$work/deps.tar" "npm ci --omit=dev for core simulator" \
         "$work/app.tar" "tsc: simulator/bin/shelf-sim.ts simulator/bin/device-cloud.ts" ;;
     influxdb)
       local bins="$BINS"

@@ -1,9 +1,9 @@
 // The demo's live table: per product and position, what customers did with
 // it, and the bridge's latest placement estimate, read back from InfluxDB with
 // InfluxQL (the same data the Grafana dashboards show).
-import { influxql } from '@shelfpulse/testenv';
+import { influxql } from '../testenv/src/index.ts';
 import type { z } from 'zod';
-import type { PlacementSchema } from '../operator/src/api/placement.ts';
+import type { PlacementSchema } from '../core/src/api/placement.ts';
 
 export type PlacementInput = z.input<typeof PlacementSchema>;
 

@@ -13,8 +13,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort, ManagedProcess, startInfluxd, type Influxd } from '@shelfpulse/testenv';
-import { MbedSdkDeviceCloud } from '../operator/src/device-cloud/mbed-sdk-device-cloud.ts';
+import { freePort, ManagedProcess, startInfluxd, type Influxd } from '../testenv/src/index.ts';
+import { MbedSdkDeviceCloud } from '../core/src/device-cloud/mbed-sdk-device-cloud.ts';
 import type { PlacementInput } from './demo-view.ts';
 import { renderView, readEffects, readFigures } from './demo-view.ts';
 import { silenceWarning } from './silence-warning.ts';
@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       placementEffect: { intervalMs: 30_000 },
     }),
   );
-  const bridge = node('bridge', 'operator/bin/bridge.ts', ['--config', bridgeConfig, '--log-level', 'warn'], {
+  const bridge = node('bridge', 'bridge/bin/bridge.ts', ['--config', bridgeConfig, '--log-level', 'warn'], {
     BRIDGE_CLOUD_API_URL: apiUrl,
     BRIDGE_CLOUD_API_KEY: apiKey,
     BRIDGE_SINK_LOCAL_USERNAME: admin.username,

@@ -7,10 +7,10 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { isMap, isScalar, isSeq, parseDocument, type Pair } from 'yaml';
 import { z } from 'zod';
-import { MetricSinkSpecSchema } from '../operator/src/api/metric-sink.ts';
-import { ShelfFleetSpecSchema } from '../operator/src/api/shelf-fleet.ts';
-import { SimulatorConfigSchema } from '../operator/src/api/simulator-config.ts';
-import { BridgeConfigSchema } from '../operator/src/bridge/config.ts';
+import { MetricSinkSpecSchema } from '../core/src/api/metric-sink.ts';
+import { ShelfFleetSpecSchema } from '../core/src/api/shelf-fleet.ts';
+import { SimulatorConfigSchema } from '../core/src/api/simulator-config.ts';
+import { BridgeConfigSchema } from '../bridge/src/config.ts';
 import { envNames, OperatorConfigSchema } from '../operator/src/config.ts';
 import { DeviceCloudConfigSchema } from '../simulator/src/cloud/config.ts';
 
@@ -152,11 +152,13 @@ ${valuesTable()}
 
 ${operatorTable()}
 
-## Bridge (configuration file of \`node operator/bin/bridge.ts --config\`)
+## Bridge (configuration file of \`node bridge/bin/bridge.ts --config\`)
 
 Secrets never go in the file: \`BRIDGE_WEBHOOK_SECRET\`, \`BRIDGE_CLOUD_API_KEY\`,
 \`BRIDGE_SINK_<NAME>_USERNAME\`/\`_PASSWORD\`/\`_TOKEN\` come from the environment
-(see \`bridge --help\`).
+(see \`bridge --help\`), or each from a file named by the same variable with
+\`_FILE\` appended (a mounted Secret, as the chart does), read again when it
+changes: rotation without a restart. Setting both is an error.
 
 ${table(BridgeConfigSchema)}
 

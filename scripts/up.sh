@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # `make up`: ShelfPulse on a local kind cluster, for users with Docker and kind.
-# Creates the cluster (with host ports 80/443 for an Ingress controller), builds
-# the image archives (images/build.sh) and loads them, installs the chart with Grafana behind an Ingress,
-# applies examples/shelffleet.yaml, and prints the Grafana URL and password.
+# Creates the cluster (the node port of the Gateway's proxy mapped to host port
+# 80), builds the image archives (images/build.sh) and loads them, installs
+# Envoy Gateway (a maintained Gateway API implementation, from its Helm chart)
+# with a Gateway for Grafana's host name, installs the chart with Grafana behind
+# the chart's HTTPRoute, applies examples/shelffleet.yaml, and prints the
+# Grafana URL and how to read its password.
 #
 # Every step is one the tests exercise here: helm install of this chart,
 # kubectl apply of the example, and the images' entry points.
@@ -15,6 +18,9 @@ RELEASE="${RELEASE:-shelfpulse}"
 HOST="${GRAFANA_HOST:-grafana.127.0.0.1.nip.io}"
 REGISTRY="${IMAGE_REGISTRY:-ghcr.io/shelfpulse}"
 TAG="${IMAGE_TAG:-dev}"
+# Envoy Gateway's chart (it brings the Gateway API CRDs): a pinned release.
+ENVOY_GATEWAY_VERSION="${ENVOY_GATEWAY_VERSION:-v1.10.0}"
+GATEWAY_NODE_PORT=30080
 
 say() { printf '\n==> %s\n' "$*"; }
 need() { command -v "$1" >/dev/null || { echo "make up needs $1 on the PATH ($2)" >&2; exit 1; }; }
@@ -32,11 +38,9 @@ kind: Cluster
 apiVersion: kind.x-k8s.io/v1alpha4
 nodes:
   - role: control-plane
-    labels:
-      ingress-ready: "true"
     extraPortMappings:
-      - { containerPort: 80, hostPort: 80, protocol: TCP }
-      - { containerPort: 443, hostPort: 443, protocol: TCP }
+      # The Gateway's proxy Service listens on this node port (EnvoyProxy below).
+      - { containerPort: 30080, hostPort: 80, protocol: TCP }
 KIND
 fi
 kubectl config use-context "kind-$CLUSTER" >/dev/null
@@ -48,10 +52,44 @@ for image in shelfpulse-operator shelfpulse-simulator; do
   kind load image-archive "dist/images/$image.tar" --name "$CLUSTER"
 done
 
-INGRESS_CLASS="$(kubectl get ingressclass -o jsonpath='{.items[0].metadata.name}' 2>/dev/null || true)"
-if [ -z "$INGRESS_CLASS" ]; then
-  echo "note: no IngressClass in the cluster; install an Ingress controller for kind (for example ingress-nginx, see kind's Ingress guide), then run make up again. Until then use the port-forward printed below."
-fi
+say "installing Envoy Gateway $ENVOY_GATEWAY_VERSION and a Gateway for $HOST"
+"$HELM" upgrade --install eg oci://docker.io/envoyproxy/gateway-helm --version "$ENVOY_GATEWAY_VERSION" \
+  --namespace envoy-gateway-system --create-namespace --wait --timeout 5m
+kubectl create namespace "$NAMESPACE" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+# kind has no load balancer: the proxy's Service is a NodePort on the port kind maps to host port 80.
+kubectl apply -f - <<GATEWAY
+apiVersion: gateway.envoyproxy.io/v1alpha1
+kind: EnvoyProxy
+metadata: { name: shelfpulse-kind, namespace: envoy-gateway-system }
+spec:
+  provider:
+    type: Kubernetes
+    kubernetes:
+      envoyService:
+        type: NodePort
+        patch:
+          type: StrategicMerge
+          value:
+            spec:
+              ports: [{ port: 80, nodePort: $GATEWAY_NODE_PORT }]
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: GatewayClass
+metadata: { name: shelfpulse }
+spec:
+  controllerName: gateway.envoyproxy.io/gatewayclass-controller
+  parametersRef:
+    { group: gateway.envoyproxy.io, kind: EnvoyProxy, name: shelfpulse-kind, namespace: envoy-gateway-system }
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: Gateway
+metadata: { name: shelfpulse, namespace: $NAMESPACE }
+spec:
+  gatewayClassName: shelfpulse
+  listeners:
+    - { name: http, protocol: HTTP, port: 80, hostname: "$HOST", allowedRoutes: { namespaces: { from: Same } } }
+GATEWAY
+kubectl wait --namespace "$NAMESPACE" gateway/shelfpulse --for=condition=Programmed --timeout=5m
 
 say "installing the chart (release $RELEASE in namespace $NAMESPACE)"
 "$HELM" upgrade --install "$RELEASE" charts/shelfpulse \
@@ -59,7 +97,8 @@ say "installing the chart (release $RELEASE in namespace $NAMESPACE)"
   --set image.registry="${REGISTRY%%/*}" --set image.repository="${REGISTRY#*/}/shelfpulse-operator" --set image.tag="$TAG" \
   --set simulatorImage.registry="${REGISTRY%%/*}" --set simulatorImage.repository="${REGISTRY#*/}/shelfpulse-simulator" --set simulatorImage.tag="$TAG" \
   --set image.pullPolicy=IfNotPresent --set simulatorImage.pullPolicy=IfNotPresent \
-  --set grafana.ingress.enabled=true --set grafana.ingress.className="$INGRESS_CLASS" --set "grafana.ingress.hosts[0]=$HOST" \
+  --set grafana.httpRoute.enabled=true --set 'grafana.httpRoute.parentRefs[0].name=shelfpulse' \
+  --set "grafana.httpRoute.hostnames[0]=$HOST" --set grafana.httpRoute.https=false \
   --wait --timeout 5m
 
 say "applying examples/shelffleet.yaml"
@@ -71,6 +110,14 @@ say "ShelfPulse is running"
 "$HELM" get notes "$RELEASE" --namespace "$NAMESPACE"
 cat <<EOF2
 
+  Grafana    http://$HOST/  (through Envoy Gateway; $HOST resolves to 127.0.0.1)
   scale      kubectl scale shelffleet/aisle-7 --namespace $NAMESPACE --replicas=10
   remove     helm uninstall $RELEASE --namespace $NAMESPACE && kind delete cluster --name $CLUSTER
 EOF2
+if ! docker port "$CLUSTER-control-plane" 30080/tcp >/dev/null 2>&1; then
+  cat <<EOF2
+  note       this kind cluster was created before make up mapped the Gateway's node port;
+             recreate it (kind delete cluster --name $CLUSTER && make up) or use the port-forward in the notes.
+EOF2
+EOF2
+fi

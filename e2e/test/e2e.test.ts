@@ -10,19 +10,21 @@ import { chmodSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
-import { Helm, influxql, loadKubeConfig, type TestEnvInfo } from '@shelfpulse/testenv';
+import { eventually, Helm, influxql, loadKubeConfig, type TestEnvInfo } from '../../testenv/src/index.ts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildDashboards } from '../../grafana-dashboards/src/index.ts';
 import { bandsHold, interpolate } from '../../grafana-dashboards/src/grafana-interpolation.ts';
 import { allValue } from '../../grafana-dashboards/src/variables.ts';
-import { MbedSdkDeviceCloud } from '../../operator/src/device-cloud/mbed-sdk-device-cloud.ts';
+import { MbedSdkDeviceCloud } from '../../core/src/device-cloud/mbed-sdk-device-cloud.ts';
 import { selectorString, statusPort } from '../../operator/src/shelf-fleet/workload.ts';
 import { containerProcesses } from './container-cgroup.ts';
 import { containerMemory, type ContainerMemory } from './container-memory.ts';
-import { eventually } from './eventually.ts';
 import { observedItems, type ItemsByKind } from './simulator-metrics.ts';
 
 const env: TestEnvInfo = inject('testenv');
+/** Waits for an effect on the node: real containers start in seconds to minutes on 2 busy cores. */
+const untilTrue = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
+  eventually(what, probe, 180_000);
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const namespace = 'e2e-shop';
 const release = 'sp';
@@ -97,7 +99,7 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
    */
   const expectStoredEqualsTruth = async (what: string): Promise<void> => {
     const before = await simulatorTruth();
-    const stored = await eventually(`${what}: InfluxDB catches up with the simulators`, async () => {
+    const stored = await untilTrue(`${what}: InfluxDB catches up with the simulators`, async () => {
       const items = await storedItems();
       return kinds.every((kind) => items[kind] >= before[kind]) ? items : undefined;
     });
@@ -205,16 +207,16 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     await recordMemory('idle');
     kubectl('apply', '-f', join(root, 'examples/shelffleet.yaml'));
     expect(
-      await eventually('2 simulator pods Ready (every shelf registered)', async () =>
+      await untilTrue('2 simulator pods Ready (every shelf registered)', async () =>
         (await simulatorPods()).length === 2 ? 2 : undefined,
       ),
     ).toBe(2);
     // 2 replicas × 4 shelves, through the emulator's Service name, the bridge and InfluxDB's.
     expect(
-      await eventually('8 shelves reporting', async () => ((await reportingDevices()) >= 8 ? 8 : undefined)),
+      await untilTrue('8 shelves reporting', async () => ((await reportingDevices()) >= 8 ? 8 : undefined)),
     ).toBe(8);
     const objects = kc.makeApiClient(CustomObjectsApi);
-    const status = await eventually('fleet Ready', async () => {
+    const status = await untilTrue('fleet Ready', async () => {
       const sf = (await objects.getNamespacedCustomObject({
         group,
         version: 'v1alpha1',
@@ -229,7 +231,7 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     });
     expect(status.find((c) => c.type === 'Subscribed')?.status).toBe('True');
     expect(status.find((c) => c.type === 'SinkReady')?.status).toBe('True');
-    await eventually('first interactions', async () => {
+    await untilTrue('first interactions', async () => {
       const items = await storedItems();
       return items.pickup > 0 ? items : undefined;
     });
@@ -251,7 +253,7 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     expect(tutorial.length).toBeGreaterThan(0);
     // The health panels show rates and differences: they need two of the
     // bridge's periodic reports (every 10 s) of the fleet and of the sink.
-    await eventually('two bridge health reports', async () => {
+    await untilTrue('two bridge health reports', async () => {
       const counts = await Promise.all(
         ['shelfpulse_bridge_fleet', 'shelfpulse_bridge_sink'].map(async (m) =>
           Number(
@@ -297,18 +299,18 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
 
   it('adds shelves that report when the fleet is scaled with kubectl', async () => {
     kubectl('scale', `shelffleet/${fleet}`, '--replicas=3');
-    await eventually('third simulator pod Ready', async () =>
+    await untilTrue('third simulator pod Ready', async () =>
       (await simulatorPods()).length === 3 ? true : undefined,
     );
     expect(
-      await eventually('12 shelves reporting', async () =>
+      await untilTrue('12 shelves reporting', async () =>
         (await reportingDevices()) >= 12 ? 12 : undefined,
       ),
     ).toBe(12);
   });
 
   it('loses nothing when the bridge pod holding the channel dies without flushing', async () => {
-    const holder = await eventually('the bridge pod holding the Lease', async () =>
+    const holder = await untilTrue('the bridge pod holding the Lease', async () =>
       (await pods('app.kubernetes.io/component=bridge')).find(
         (p) => p.metadata?.labels?.['shelfpulse.io/bridge-active'] === 'true',
       ),
@@ -318,7 +320,7 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     // killed, and what it acknowledged but had not written is only in its spool.
     for (const pid of containerProcesses(holder)) process.kill(pid, 'SIGSTOP');
     kubectl('delete', 'pod', holder.metadata!.name!, '--grace-period=1', '--wait=false');
-    await eventually('the StatefulSet brings the pod back on its spool volume', async () => {
+    await untilTrue('the StatefulSet brings the pod back on its spool volume', async () => {
       const now = await pods('app.kubernetes.io/component=bridge');
       const back = now.find((p) => p.metadata?.name === holder.metadata!.name && p.metadata?.uid !== uid);
       return back && now.filter(isReady).length === 2 ? back : undefined;
@@ -335,7 +337,7 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     kubectl('delete', `shelffleet/${fleet}`, '--wait=true', '--timeout=120s');
     const after = await cloud.listPresubscriptions();
     expect(after.filter((p) => before.some((b) => b.endpointName === p.endpointName))).toEqual([]);
-    await eventually('simulator pods gone', async () =>
+    await untilTrue('simulator pods gone', async () =>
       (await pods(selectorString(fleet))).length === 0 ? true : undefined,
     );
   });
@@ -343,7 +345,7 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
   it('uninstalls with helm and leaves nothing of the release behind', async () => {
     const helm = new Helm(workDir, env.kube.kubeconfig);
     await helm.run('uninstall', release, '--namespace', namespace, '--wait', '--timeout', '120s');
-    await eventually('release pods gone', async () =>
+    await untilTrue('release pods gone', async () =>
       (await pods(`app.kubernetes.io/instance=${release}`)).length === 0 ? true : undefined,
     );
     const left = kubectl(

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cacheDir, type TestEnvInfo } from '@shelfpulse/testenv';
+import { cacheDir, type TestEnvInfo } from '../../testenv/src/index.ts';
 import { describe, expect, inject, it } from 'vitest';
 
 const env: TestEnvInfo = inject('testenv');

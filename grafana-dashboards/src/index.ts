@@ -31,4 +31,3 @@ export function buildDashboards(): Record<string, Dashboard> {
 }
 
 export { influxDatasourceUid } from './datasource.ts';
-export * from './measurements.ts';

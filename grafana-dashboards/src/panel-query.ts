@@ -1,6 +1,6 @@
 // Shared query fragments for the dashboards.
+import { shelfEvent } from '@shelfpulse/core/measurements';
 import { tagIn, tagMatchesVariable } from './influxql.ts';
-import { shelfEvent } from './measurements.ts';
 import { filterConditions } from './variables.ts';
 
 /** Every variable filter plus the time range. */

@@ -6,9 +6,9 @@ import {
   VariableRefresh,
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
+import { productCount } from '@shelfpulse/core/measurements';
 import { datasourceRef, influxDatasourceUid } from './datasource.ts';
 import { ident, tagMatchesVariable } from './influxql.ts';
-import { productCount } from './measurements.ts';
 
 export interface FilterVariable {
   name: string;

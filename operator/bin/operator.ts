@@ -3,7 +3,7 @@
 // cleanly, releasing the leader lease so another replica takes over at once.
 import { parseArgs } from 'node:util';
 import pino from 'pino';
-import { exitOnHelpOrVersion } from '../src/cli/help-and-version.ts';
+import { exitOnHelpOrVersion } from '@shelfpulse/core/cli/help-and-version';
 import { configFromEnv, usage } from '../src/config.ts';
 import { startOperator } from '../src/operator.ts';
 

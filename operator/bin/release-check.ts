@@ -2,10 +2,10 @@
 // operator image): exit 0 when the operator and the bridge are ready and the
 // MetricSink is writable, 1 with one line per failed check otherwise.
 import { parseArgs } from 'node:util';
-import { exitOnHelpOrVersion } from '../src/cli/help-and-version.ts';
+import { exitOnHelpOrVersion } from '@shelfpulse/core/cli/help-and-version';
 import { checkRelease } from '../src/cli/release-check.ts';
-import { KubeClient } from '../src/kube/client.ts';
-import { loadConnection } from '../src/kube/connection.ts';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { loadConnection } from '@shelfpulse/core/kube/connection';
 
 const usage = `Usage: release-check [options]
 

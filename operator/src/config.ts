@@ -1,7 +1,7 @@
 // The operator's configuration, from the environment, validated at start-up.
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { leaderElectionTimingError } from './runtime/leader-election.ts';
+import { leaderElectionTimingError } from '@shelfpulse/core/runtime/leader-election';
 
 const ms = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 /** An environment variable's "a, b,c" as ["a", "b", "c"]; other values pass through. */

@@ -1,15 +1,15 @@
 // What every controller of one running operator shares.
 import type { Logger } from 'pino';
-import type { MetricSink } from './api/metric-sink.ts';
-import type { ShelfFleet } from './api/shelf-fleet.ts';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import type { OperatorConfig } from './config.ts';
-import type { DeviceCloudFactory } from './device-cloud/device-cloud.ts';
-import type { KubeClient, KubeObject } from './kube/client.ts';
-import type { EventRecorder } from './runtime/events.ts';
-import type { Informer } from './runtime/informer.ts';
-import type { Cache } from './runtime/informer-group.ts';
-import type { KeyedMutex } from './runtime/keyed-mutex.ts';
-import type { OperatorMetrics } from './runtime/metrics.ts';
+import type { DeviceCloudFactory } from '@shelfpulse/core/device-cloud/device-cloud';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
+import type { EventRecorder } from '@shelfpulse/core/runtime/events';
+import type { Informer } from '@shelfpulse/core/runtime/informer';
+import type { Cache } from '@shelfpulse/core/runtime/informer-group';
+import type { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
+import type { OperatorMetrics } from './metrics.ts';
 
 export interface Informers {
   fleets: Informer<ShelfFleet & KubeObject>;

@@ -1,27 +1,27 @@
 // The package's public surface: the API schemas and types, the CRDs, and the operator.
-export { apiVersion, group, version } from './api/group.ts';
-export { ConditionSchema, type Condition } from './api/condition.ts';
-export { PlacementSchema, positions, type Placement, type Position } from './api/placement.ts';
-export { BehaviourSchema, type Behaviour } from './api/behaviour.ts';
+export { apiVersion, group, version } from '@shelfpulse/core/api/group';
+export { ConditionSchema, type Condition } from '@shelfpulse/core/api/condition';
+export { PlacementSchema, positions, type Placement, type Position } from '@shelfpulse/core/api/placement';
+export { BehaviourSchema, type Behaviour } from '@shelfpulse/core/api/behaviour';
 export {
   SimulatorConfigSchema,
   type SimulatorConfig,
   type SimulatorConfigInput,
-} from './api/simulator-config.ts';
+} from '@shelfpulse/core/api/simulator-config';
 export {
   ShelfFleetSpecSchema,
   ShelfFleetStatusSchema,
   type ShelfFleet,
   type ShelfFleetSpec,
   type ShelfFleetStatus,
-} from './api/shelf-fleet.ts';
+} from '@shelfpulse/core/api/shelf-fleet';
 export {
   MetricSinkSpecSchema,
   MetricSinkStatusSchema,
   type MetricSink,
   type MetricSinkSpec,
   type MetricSinkStatus,
-} from './api/metric-sink.ts';
+} from '@shelfpulse/core/api/metric-sink';
 export { crds } from './crd/definitions.ts';
 export { installCrds } from './crd/install.ts';
 export { configFromEnv, OperatorConfigSchema, type OperatorConfig } from './config.ts';

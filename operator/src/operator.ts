@@ -1,30 +1,35 @@
 // The operator process: health and metrics server, leader election, and —
 // while leading — the informers and the ShelfFleet and MetricSink controllers.
 import pino, { type Logger } from 'pino';
-import type { MetricSink } from './api/metric-sink.ts';
-import type { ShelfFleet } from './api/shelf-fleet.ts';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { manages, type OperatorConfig } from './config.ts';
 import type { Informers, OperatorContext } from './context.ts';
-import type { DeviceCloudFactory } from './device-cloud/device-cloud.ts';
-import { MbedSdkDeviceCloud } from './device-cloud/mbed-sdk-device-cloud.ts';
+import type { DeviceCloudFactory } from '@shelfpulse/core/device-cloud/device-cloud';
+import { MbedSdkDeviceCloud } from '@shelfpulse/core/device-cloud/mbed-sdk-device-cloud';
 import { withSharedDeviceList } from './device-cloud/shared-device-list.ts';
 import { ownApiKey } from './device-cloud/own-api-key.ts';
-import { KubeClient, type KubeObject } from './kube/client.ts';
-import { loadConnection, type KubeConnection } from './kube/connection.ts';
-import { resourcePath, resources, type Resource } from './kube/paths.ts';
+import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { loadConnection, type KubeConnection } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources, type Resource } from '@shelfpulse/core/kube/paths';
 import { reconcileMetricSink } from './metric-sink/reconcile.ts';
-import { Controller } from './runtime/controller.ts';
-import { EventRecorder } from './runtime/events.ts';
-import { startHealthServer, type HealthServer } from './runtime/health-server.ts';
-import { Informer, objectKey, sleep, type InformerOptions } from './runtime/informer.ts';
-import { InformerGroup, type Cache } from './runtime/informer-group.ts';
-import { KeyedMutex } from './runtime/keyed-mutex.ts';
-import { LeaderElector, workloadOwner } from './runtime/leader-election.ts';
-import { OperatorMetrics } from './runtime/metrics.ts';
+import { Controller } from '@shelfpulse/core/runtime/controller';
+import { EventRecorder } from '@shelfpulse/core/runtime/events';
+import { startHealthServer, type HealthServer } from '@shelfpulse/core/runtime/health-server';
+import { Informer, objectKey, sleep, type InformerOptions } from '@shelfpulse/core/runtime/informer';
+import { InformerGroup, type Cache } from '@shelfpulse/core/runtime/informer-group';
+import { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
+import { LeaderElector, workloadOwner } from '@shelfpulse/core/runtime/leader-election';
+import { OperatorMetrics } from './metrics.ts';
 import { reconcileShelfFleet } from './shelf-fleet/reconcile.ts';
-import { fieldManager, managedByLabel } from './shelf-fleet/workload.ts';
+import { fieldManager } from './field-manager.ts';
+import { managedByLabel } from './shelf-fleet/workload.ts';
 import { reconcileUninstallGate } from './uninstall/gate.ts';
-import { findCondition } from './runtime/conditions.ts';
+import { findCondition } from '@shelfpulse/core/runtime/conditions';
+import { packageVersion } from '@shelfpulse/core/cli/help-and-version';
+
+/** How the operator names itself to the API server (audit logs; managedFields of writes without a field manager). */
+const userAgent = `shelfpulse-operator/${packageVersion(new URL('../package.json', import.meta.url))}`;
 
 export interface OperatorOptions {
   /** Defaults to config.kubeconfig, KUBECONFIG, or the in-cluster ServiceAccount. */
@@ -52,7 +57,7 @@ export async function startOperator(
   options: OperatorOptions = {},
 ): Promise<RunningOperator> {
   const log = options.logger ?? pino({ level: config.logLevel, base: { component: 'shelfpulse-operator' } });
-  const client = new KubeClient(options.connection ?? loadConnection(config.kubeconfig));
+  const client = new KubeClient(options.connection ?? loadConnection(config.kubeconfig), { userAgent });
   const metrics = new OperatorMetrics(options.processMetrics ?? true);
   const deviceClouds = new Map<string, ReturnType<DeviceCloudFactory>>();
   const factory = options.deviceCloud ?? ((c) => new MbedSdkDeviceCloud(c));
@@ -184,7 +189,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
         ...extra,
       },
       log,
-      metrics,
+      metrics.watch,
     );
   const managedBy = { labelSelector: `${managedByLabel}=${fieldManager}` };
   const ns = config.watchNamespace;
@@ -212,7 +217,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
   const fleets = new Controller(
     { name: 'shelffleet', workers: config.workers, reconcile: (key) => reconcileShelfFleet(ctx, key) },
     log,
-    metrics,
+    metrics.controllers,
   );
   const sinks = new Controller(
     {
@@ -221,7 +226,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
       reconcile: (key) => reconcileMetricSink(ctx, key),
     },
     log,
-    metrics,
+    metrics.controllers,
   );
 
   // Status writes change neither the generation nor the metadata we look at: no reconcile for them.
@@ -283,7 +288,7 @@ function wire(base: Omit<OperatorContext, 'informers'>): Running {
     const uninstall = new Controller(
       { name: 'uninstall', workers: 1, reconcile: (key) => reconcileUninstallGate(ctx, gates, key) },
       log,
-      metrics,
+      metrics.controllers,
     );
     gates.on({
       added: (g) => uninstall.enqueue(objectKey(g)),

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // device-cloud: the local stand-in for Izuma/Pelion Device Management (see --help).
 // Stops cleanly on SIGTERM or SIGINT.
-import { exitOnHelpOrVersion } from '@shelfpulse/operator/cli/help-and-version';
+import { exitOnHelpOrVersion } from '@shelfpulse/core/cli/help-and-version';
 import { loadCliConfig, usage } from '../src/cloud/cli-config.ts';
 import { ConfigError } from '../src/cloud/config.ts';
 import { startDeviceCloud } from '../src/cloud/device-cloud.ts';

@@ -5,7 +5,7 @@
 import { lookup } from 'node:dns/promises';
 import { isIPv4 } from 'node:net';
 import { pino } from 'pino';
-import { exitOnHelpOrVersion } from '@shelfpulse/operator/cli/help-and-version';
+import { exitOnHelpOrVersion } from '@shelfpulse/core/cli/help-and-version';
 import { ConfigError, loadSettings, usage } from '../src/shelf/cli-config.ts';
 import { GroundTruthFile } from '../src/shelf/ground-truth-file.ts';
 import { startSummary } from '../src/shelf/live-summary.ts';

@@ -9,7 +9,12 @@ export {
   loadKubeConfig,
   mintServiceAccountKubeconfig,
   writeKubeconfig,
+  writeKubeconfigVia,
 } from './kubeconfig.ts';
 export { ManagedProcess } from './managed-process.ts';
 export { freePort } from './ports.ts';
 export { TestEnv, type TestEnvInfo } from './env.ts';
+export { scrapeMetric } from './scrape.ts';
+export { startSilentProxy, type SilentProxy } from './silent-proxy.ts';
+export { createNamespace, eventually, kubectl } from './test-helpers.ts';
+export { applyChartTemplates, chartDir, type ChartTemplates } from './chart-templates.ts';

@@ -1,6 +1,6 @@
 // Kubeconfig files for the test API server: one for the admin (a static token in
 // group system:masters) and minted ones for ServiceAccounts (TokenRequest API).
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
 export interface ClusterAccess {
@@ -25,6 +25,16 @@ export function kubeconfigYaml(access: ClusterAccess, user: string, token: strin
 
 export function writeKubeconfig(path: string, access: ClusterAccess, user: string, token: string): string {
   writeFileSync(path, kubeconfigYaml(access, user, token), { mode: 0o600 });
+  return path;
+}
+
+/** Writes a copy of the kubeconfig at `from` whose clusters are reached at `server` (e.g. a proxy's url). */
+export function writeKubeconfigVia(from: string, server: string, path: string): string {
+  const config = JSON.parse(readFileSync(from, 'utf8')) as {
+    clusters: Array<{ cluster: { server: string } }>;
+  };
+  for (const c of config.clusters) c.cluster.server = server;
+  writeFileSync(path, JSON.stringify(config), { mode: 0o600 });
   return path;
 }
 

@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, inject, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig as loadBridgeConfig } from '../../../operator/src/bridge/config.ts';
+import { loadConfig as loadBridgeConfig } from '../../../bridge/src/config.ts';
 import { configFromEnv as operatorConfigFromEnv } from '../../../operator/src/config.ts';
 import { Helm } from '../../../testenv/src/index.ts';
 import { chartDir, ciValues, Kubectl, render, unique, type K8sObject } from './chart.ts';
@@ -74,6 +74,24 @@ const servedByTestApi = (o: K8sObject) => !o.apiVersion.startsWith('gateway.netw
 /** The chart's own Pods (the `helm test` hook): their ServiceAccount, too, exists only after a real install. */
 const withExistingServiceAccount = (o: K8sObject): K8sObject =>
   o.kind === 'Pod' ? { ...o, spec: { ...o.spec, serviceAccountName: 'default' } } : o;
+
+/** The bridge's credentials volume and where its container mounts it. */
+function bridgeCredentialsMount(objects: K8sObject[], name: string) {
+  const pod = objects.find((o) => workloadKinds.includes(o.kind) && o.metadata.name === name)!.spec.template
+    .spec;
+  const volume = pod.volumes.find((v: { name: string }) => v.name === 'credentials');
+  const mount = pod.containers[0].volumeMounts.find((m: { name: string }) => m.name === 'credentials');
+  const sources = (
+    volume.projected.sources as { secret: { name: string; items: { key: string; path: string }[] } }[]
+  ).map((s) => s.secret);
+  return {
+    path: mount.mountPath as string,
+    readOnly: mount.readOnly as boolean | undefined,
+    subPath: mount.subPath as string | undefined,
+    sources,
+    files: sources.flatMap((s) => s.items.map((i) => i.path)),
+  };
+}
 
 describe('chart rendering', () => {
   beforeAll(async () => {
@@ -194,12 +212,74 @@ describe('chart rendering', () => {
       const bridge = container('bridge');
       const dir = mkdtempSync(join(tmpdir(), 'bridge-config-'));
       writeFileSync(join(dir, 'bridge.yaml'), configMap('bridge')['bridge.yaml']!);
-      const argv = (bridge.args as string[]).map((a) => a.replace('/etc/shelfpulse-bridge', dir));
-      const config = loadBridgeConfig(argv, environment(bridge));
+      // The credentials volume as the kubelet fills it; Secret values stand in as 32 characters.
+      const mount = bridgeCredentialsMount(objects, 'cfg-shelfpulse-bridge');
+      for (const path of mount.files) writeFileSync(join(dir, path), 's'.repeat(32));
+      const local = (value: string): string =>
+        value.replace('/etc/shelfpulse-bridge', dir).replace(mount.path, dir);
+      const argv = (bridge.args as string[]).map(local);
+      const bridgeEnv = Object.fromEntries(
+        Object.entries(environment(bridge)).map(([name, value]) => [name, local(value)]),
+      );
+      const config = loadBridgeConfig(argv, bridgeEnv);
       expect(config.mode).toBe('webhook');
       expect(config.listen).toEqual({ host: '0.0.0.0', port: bridge.ports[0].containerPort });
-      expect(config.sinks[0]).toMatchObject({ username: 's'.repeat(32), password: 's'.repeat(32) });
-      expect(config.cloud?.apiKey).toBeDefined();
+      expect(config.sinks[0]).toMatchObject({
+        usernameFile: join(dir, 'sink-username'),
+        passwordFile: join(dir, 'sink-password'),
+      });
+      expect(config.cloud?.apiKeyFile).toBe(join(dir, 'cloud-api-key'));
+      expect(config.webhook.secretFile).toBe(join(dir, 'webhook-secret'));
+    },
+  );
+
+  it.each(variants)(
+    '%s: the bridge reads its credentials from a read-only Secret volume, none from its environment',
+    async (_, args) => {
+      const objects = await render(helm, 'cred', namespace, ...args);
+      const workload = objects.find(
+        (o) => workloadKinds.includes(o.kind) && o.metadata.name === 'cred-shelfpulse-bridge',
+      )!;
+      const pod = workload.spec.template.spec;
+      const mount = bridgeCredentialsMount(objects, 'cred-shelfpulse-bridge');
+      expect(mount.readOnly).toBe(true);
+      expect(mount.subPath).toBeUndefined();
+      // The Secrets it comes from: the webhook secret, the device-cloud key, the InfluxDB writer.
+      expect(mount.sources.map((source) => source.items.map((item) => item.key))).toEqual([
+        ['webhook-secret'],
+        [expect.any(String)],
+        ['writer-user', 'writer-password'],
+      ]);
+      if (args.length === 0)
+        expect(mount.sources.map((source) => source.name)).toEqual([
+          'cred-shelfpulse-bridge',
+          'cred-shelfpulse-device-cloud',
+          'cred-shelfpulse-influxdb',
+        ]);
+      expect(mount.files.sort()).toEqual([
+        'cloud-api-key',
+        'sink-password',
+        'sink-username',
+        'webhook-secret',
+      ]);
+      const container = pod.containers[0];
+      const env = (container.env ?? []) as {
+        name: string;
+        value?: string;
+        valueFrom?: { secretKeyRef?: object };
+      }[];
+      // No credential in the environment: neither as a value nor from a Secret.
+      expect(env.filter((e) => e.valueFrom?.secretKeyRef !== undefined)).toEqual([]);
+      expect(container.envFrom ?? []).toEqual([]);
+      expect(
+        env.filter((e) =>
+          /^BRIDGE_(WEBHOOK_SECRET|CLOUD_API_KEY|SINK_.*_(USERNAME|PASSWORD|TOKEN))$/.test(e.name),
+        ),
+      ).toEqual([]);
+      for (const e of env.filter((x) => x.name.endsWith('_FILE')))
+        expect(e.value, e.name).toMatch(new RegExp(`^${mount.path}/(${mount.files.join('|')})$`));
+      // A rotated Secret needs no restart, so no checksum of a Secret rolls the pods.
+      expect(Object.keys(workload.spec.template.metadata.annotations ?? {})).toEqual(['checksum/config']);
     },
   );
 

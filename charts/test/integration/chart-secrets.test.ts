@@ -19,12 +19,17 @@ const userSecrets = [
   'shop-device-cloud',
 ];
 
-/** Every Secret name a pod's environment reads (secretKeyRef). */
+/** Every Secret name a pod reads: through its environment (secretKeyRef) or its volumes (secret, projected). */
 function secretsRead(objects: K8sObject[]): Set<string> {
   const names = new Set<string>();
-  for (const o of objects.filter((x) => ['Deployment', 'StatefulSet'].includes(x.kind)))
+  for (const o of objects.filter((x) => ['Deployment', 'StatefulSet'].includes(x.kind))) {
     for (const c of o.spec.template.spec.containers)
       for (const e of c.env ?? []) if (e.valueFrom?.secretKeyRef) names.add(e.valueFrom.secretKeyRef.name);
+    for (const v of o.spec.template.spec.volumes ?? []) {
+      if (v.secret) names.add(v.secret.secretName);
+      for (const source of v.projected?.sources ?? []) if (source.secret) names.add(source.secret.name);
+    }
+  }
   for (const sink of objects.filter((x) => x.kind === 'MetricSink'))
     names.add(sink.spec.credentialsSecretRef.name);
   return names;

@@ -18,7 +18,7 @@ import {
   TestEnv,
   type TestEnvInfo,
 } from '../../../testenv/src/index.ts';
-import { startDeviceCloud, type DeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
+import { startDeviceCloud, type DeviceCloud } from '../../../simulator/src/cloud/device-cloud.ts';
 import { spawnOperator, type OperatorProcess } from '../../../operator/test/integration/operator-process.ts';
 import { chartDir, Kubectl, unique, type K8sObject } from './chart.ts';
 
@@ -136,7 +136,7 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       name: 'bridge',
       command: process.execPath,
       args: [
-        fileURLToPath(new URL('../../../operator/bin/bridge.ts', import.meta.url)),
+        fileURLToPath(new URL('../../../bridge/bin/bridge.ts', import.meta.url)),
         ...['--config', join(bridgeDir, 'bridge.yaml'), '--host', '127.0.0.1', '--port', '0'],
         // The emulator could not reach the chart's in-cluster webhook URL: long-poll instead.
         ...['--mode', 'long-poll'],

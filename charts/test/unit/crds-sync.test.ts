@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { crdDrift, syncCrds } from '../../src/crds.ts';
 
 describe('chart CRDs', () => {
-  it('match crds/ byte for byte (run `make crds` after changing operator/src/api)', () => {
+  it('match crds/ byte for byte (run `make crds` after changing core/src/api)', () => {
     expect(crdDrift()).toEqual([]);
   });
 

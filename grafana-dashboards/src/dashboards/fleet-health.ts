@@ -1,10 +1,10 @@
 // Dashboard 6: fleet health from the bridge's own measurements (see
-// measurements.ts): registered devices, notification rate, write errors and
+// core/src/measurements.ts): registered devices, notification rate, write errors and
 // the retry buffer's depth.
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { bridgeFleetHealth, bridgeSinkHealth } from '@shelfpulse/core/measurements';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
 import { ident, select } from '../influxql.ts';
-import { bridgeFleetHealth, bridgeSinkHealth } from '../measurements.ts';
 import { fleetFilter } from '../panel-query.ts';
 import { tieredTargets } from '../panel-targets.ts';
 import type { Tier } from '../rollups.ts';

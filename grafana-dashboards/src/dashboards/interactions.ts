@@ -1,8 +1,8 @@
 // Dashboard 2: pick-ups and put-backs per minute, per product.
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { shelfEvent } from '@shelfpulse/core/measurements';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
 import { ident, select } from '../influxql.ts';
-import { shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
 import { tieredTargets } from '../panel-targets.ts';
 import type { Tier } from '../rollups.ts';

@@ -4,10 +4,10 @@
 // did, with 95 % intervals (the bridge's placement_effect, README "Placement effect").
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
 import { PanelBuilder as Table } from '@grafana/grafana-foundation-sdk/table';
+import { allProducts, placementEffect, shelfEvent } from '@shelfpulse/core/measurements';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
 import { InfluxTargetBuilder } from '../influx-target.ts';
 import { ident, literal, select, tagMatchesVariable } from '../influxql.ts';
-import { allProducts, placementEffect, shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
 import { tieredTargets } from '../panel-targets.ts';
 import type { Tier } from '../rollups.ts';

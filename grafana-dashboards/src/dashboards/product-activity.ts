@@ -3,9 +3,9 @@
 // a per-second series would be tens of thousands of points per product, the
 // panel shows count changes per bucket: from raw points, then from the rollups.
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { productCount } from '@shelfpulse/core/measurements';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
 import { ident, select } from '../influxql.ts';
-import { productCount } from '../measurements.ts';
 import { bandedTargets } from '../panel-targets.ts';
 import { rollupFields, tiers, type Tier } from '../rollups.ts';
 import { filterConditions } from '../variables.ts';

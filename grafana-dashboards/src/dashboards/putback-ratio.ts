@@ -5,9 +5,9 @@
 // from the first subquery only, so both must carry both.
 import { PanelBuilder as BarGauge } from '@grafana/grafana-foundation-sdk/bargauge';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { shelfEvent } from '@shelfpulse/core/measurements';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
 import { ident, select, type Select } from '../influxql.ts';
-import { shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
 import { tieredTargets } from '../panel-targets.ts';
 import type { Tier } from '../rollups.ts';

@@ -1,9 +1,9 @@
 // Dashboard 5: stock on every shelf, shelves that are empty now, and restocks.
 import { PanelBuilder as Stat } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeSeries } from '@grafana/grafana-foundation-sdk/timeseries';
+import { productCount, shelfEvent } from '@shelfpulse/core/measurements';
 import { shelfpulseDashboard } from '../dashboard-base.ts';
 import { ident, select } from '../influxql.ts';
-import { productCount, shelfEvent } from '../measurements.ts';
 import { kindIs, shelfFilters } from '../panel-query.ts';
 import { tieredTargets } from '../panel-targets.ts';
 import { rollupFields, type Tier } from '../rollups.ts';

@@ -1,15 +1,12 @@
 // What each panel should show, computed from the ground truth alone (plain
 // arithmetic, no InfluxDB): InfluxQL's bucket, fill and difference semantics
 // written out for the few functions the dashboards use.
-import {
-  estimatePlacementEffects,
-  type PlacementEffect,
-} from '@shelfpulse/operator/placement-effect/estimate';
+import { estimatePlacementEffects, type PlacementEffect } from '@shelfpulse/bridge/placement-effect/estimate';
 import {
   exposureCells,
   type CountSample,
   type EventSample,
-} from '@shelfpulse/operator/placement-effect/exposure';
+} from '@shelfpulse/bridge/placement-effect/exposure';
 import { effectRules, type GroundTruth, type Interaction, type Kind, type Shelf } from './ground-truth.ts';
 
 export interface Selection {

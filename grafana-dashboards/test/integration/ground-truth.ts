@@ -1,7 +1,7 @@
 // What happened on the shelves, independent of how it reached InfluxDB. Panel
 // expectations are computed from this, never from InfluxDB.
-import type { EffectRules } from '@shelfpulse/operator/placement-effect/estimate';
-import { shelfTags } from '../../src/measurements.ts';
+import type { EffectRules } from '@shelfpulse/bridge/placement-effect/estimate';
+import { shelfTags } from '@shelfpulse/core/measurements';
 
 /**
  * How both sources estimate placement effects: the bridge's rules, but an
@@ -39,7 +39,7 @@ export interface Reading {
   count: number;
 }
 
-/** The bridge's own health reports (measurements.ts, bridgeFleetHealth / bridgeSinkHealth). */
+/** The bridge's own health reports (core/src/measurements.ts, bridgeFleetHealth / bridgeSinkHealth). */
 export interface FleetReport {
   timeMs: number;
   pod: string;

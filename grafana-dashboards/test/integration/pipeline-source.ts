@@ -3,16 +3,16 @@
 // simulator's ground truth. Two fleets in two stores, so the store filter
 // matters: aisle-7 in s-01 (cola, chips, soap) and promo in s-02 (cola).
 import { pino } from 'pino';
-import { BridgeConfigSchema } from '@shelfpulse/operator/bridge/config';
-import { startBridgeApp } from '@shelfpulse/operator/bridge/app';
-import { MbedSdkDeviceCloud } from '@shelfpulse/operator/device-cloud/mbed-sdk-device-cloud';
-import type { Placement } from '@shelfpulse/operator/api/placement';
-import { SimulatorConfigSchema } from '@shelfpulse/operator/api/simulator-config';
+import { BridgeConfigSchema } from '@shelfpulse/bridge/config';
+import { startBridgeApp } from '@shelfpulse/bridge/app';
+import { MbedSdkDeviceCloud } from '@shelfpulse/core/device-cloud/mbed-sdk-device-cloud';
+import type { Placement } from '@shelfpulse/core/api/placement';
+import { SimulatorConfigSchema } from '@shelfpulse/core/api/simulator-config';
 import { startDeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { deviceIdFor } from '@shelfpulse/simulator/cloud/device-registry';
 import type { GroundTruthRecord } from '@shelfpulse/simulator/shelf/ground-truth';
 import { observedRun } from '@shelfpulse/simulator/shelf/observed-run';
-import { bridgeFleetHealth, bridgeSinkHealth } from '../../src/measurements.ts';
+import { bridgeFleetHealth, bridgeSinkHealth } from '@shelfpulse/core/measurements';
 import {
   effectRules,
   type DataSource,

@@ -1,7 +1,7 @@
 // A small deterministic scenario and a DataSource that writes it as the bridge
 // would (ARCHITECTURE.md: product_count + shelf_event, same tags), plus the
 // bridge's health reports. Four shelves, two stores: filters must drop store s-02.
-import { bridgeFleetHealth, bridgeSinkHealth, productCount, shelfEvent } from '../../src/measurements.ts';
+import { bridgeFleetHealth, bridgeSinkHealth, productCount, shelfEvent } from '@shelfpulse/core/measurements';
 import type {
   DataSource,
   FleetReport,
@@ -13,7 +13,7 @@ import type {
   SinkReport,
 } from './ground-truth.ts';
 import { tagsOf } from './ground-truth.ts';
-import { effectLine } from '@shelfpulse/operator/bridge/placement-effect-job';
+import { effectLine } from '@shelfpulse/bridge/placement-effect-job';
 import * as expected from './expected.ts';
 
 /** 2026-01-01T10:00:00Z: minute-aligned, so 1 m buckets start with the scenario. */

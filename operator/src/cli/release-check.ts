@@ -4,12 +4,12 @@
 // check ends in an empty write with the sink's credentials, which stores no
 // point). Each check is retried until the deadline: right after an install the
 // pods may still be starting.
-import type { MetricSink } from '../api/metric-sink.ts';
-import type { KubeClient, KubeObject } from '../kube/client.ts';
-import { resourcePath, resources } from '../kube/paths.ts';
-import { findCondition } from '../runtime/conditions.ts';
-import { errorMessage } from '../runtime/controller.ts';
-import { sleep } from '../runtime/informer.ts';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { findCondition } from '@shelfpulse/core/runtime/conditions';
+import { errorMessage } from '@shelfpulse/core/runtime/controller';
+import { sleep } from '@shelfpulse/core/runtime/informer';
 
 export interface ReleaseCheckOptions {
   client: KubeClient;

@@ -2,14 +2,18 @@
 // this, written by `node operator/bin/gen-crds.ts`.
 import type { V1CustomResourceDefinition } from '@kubernetes/client-node';
 import type { z } from 'zod';
-import { group, version } from '../api/group.ts';
-import { MetricSinkSpecSchema, MetricSinkStatusSchema, metricSinkNames } from '../api/metric-sink.ts';
+import { group, version } from '@shelfpulse/core/api/group';
+import {
+  MetricSinkSpecSchema,
+  MetricSinkStatusSchema,
+  metricSinkNames,
+} from '@shelfpulse/core/api/metric-sink';
 import {
   ShelfFleetSpecSchema,
   ShelfFleetStatusSchema,
   shelfFleetNames,
   shelfFleetObjectRules,
-} from '../api/shelf-fleet.ts';
+} from '@shelfpulse/core/api/shelf-fleet';
 import { structuralSchema, type JsonSchema } from './structural-schema.ts';
 
 const category = 'shelfpulse';

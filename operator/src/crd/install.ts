@@ -1,7 +1,7 @@
 // Installs (server-side applies) the CRDs and waits until they are served.
 // Used by tests and the benchmark; in a cluster the Helm chart installs them.
-import type { KubeClient, KubeObject } from '../kube/client.ts';
-import { resourcePath, resources } from '../kube/paths.ts';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { crds } from './definitions.ts';
 
 export async function installCrds(client: KubeClient, timeoutMs = 30_000): Promise<void> {

@@ -2,7 +2,7 @@
 import { stringify } from 'yaml';
 import { crds } from './definitions.ts';
 
-const header = '# Generated from operator/src/api by `npm run gen:crds`. Do not edit.\n';
+const header = '# Generated from core/src/api by `npm run gen:crds`. Do not edit.\n';
 
 export function renderCrdFiles(): Map<string, string> {
   const files = new Map<string, string>();

@@ -3,8 +3,8 @@
 // namespace) it is read again when older than a short time, so a rotated key
 // takes effect without a restart. A failed read keeps the last key it had.
 import type { Logger } from 'pino';
-import type { KubeClient, KubeObject } from '../kube/client.ts';
-import { resourcePath, resources } from '../kube/paths.ts';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 
 export interface OwnApiKeyOptions {
   client: KubeClient;

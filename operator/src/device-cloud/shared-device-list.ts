@@ -3,7 +3,7 @@
 // hit the hosted service's rate limits) by the number of fleets. This shares
 // one listing among the fleets for a few seconds, and one request among
 // concurrent callers.
-import type { DeviceCloud, RegisteredDevice } from './device-cloud.ts';
+import type { DeviceCloud, RegisteredDevice } from '@shelfpulse/core/device-cloud/device-cloud';
 
 export function withSharedDeviceList(cloud: DeviceCloud, maxAgeMs: number): DeviceCloud {
   let cached: { at: number; devices: Promise<RegisteredDevice[]> } | undefined;

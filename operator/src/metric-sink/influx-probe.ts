@@ -6,7 +6,7 @@
 // trusted: no redirect is followed (credentials stay with the named host),
 // at most a few KiB of an answer are read, and the status says what happened
 // in the operator's own words and status codes, never with the remote body.
-import type { MetricSinkSpec, SinkReason } from '../api/metric-sink.ts';
+import type { MetricSinkSpec, SinkReason } from '@shelfpulse/core/api/metric-sink';
 
 export interface SinkCredentials {
   username?: string | undefined;

@@ -1,78 +1,59 @@
-// Reconciles one MetricSink: credentials from its Secret → probe InfluxDB
-// (creating the 1.x database where allowed) → status and the Ready condition.
-// pointsWritten/pointsDropped belong to the bridge's field manager and are
-// left alone here.
-import { apiVersion } from '../api/group.ts';
-import {
-  MetricSinkSpecSchema,
-  type MetricSink,
-  type MetricSinkStatus,
-  type SinkReason,
-} from '../api/metric-sink.ts';
+// Reconciles one MetricSink, in the same shape as the ShelfFleet controller:
+// one step (credentials from its Secret → probe InfluxDB, creating the 1.x
+// database where allowed) returns a result; the status, the events and when to
+// check again are computed from it (status.ts), and the status is applied
+// under the operator's field manager.
+import { apiVersion } from '@shelfpulse/core/api/group';
+import { MetricSinkSpecSchema, type MetricSink, type SinkReason } from '@shelfpulse/core/api/metric-sink';
 import { manages, notManaged } from '../config.ts';
 import type { OperatorContext } from '../context.ts';
-import type { KubeObject } from '../kube/client.ts';
-import { readReferencedSecret, SecretReferenceError } from '../kube/secret-reference.ts';
-import { resourcePath, resources } from '../kube/paths.ts';
-import { findCondition, setConditions } from '../runtime/conditions.ts';
-import { errorMessage, type ReconcileResult } from '../runtime/controller.ts';
-import { fieldManager } from '../shelf-fleet/workload.ts';
+import type { KubeObject } from '@shelfpulse/core/kube/client';
+import { readReferencedSecret, SecretReferenceError } from '@shelfpulse/core/kube/secret-reference';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { errorMessage, type ReconcileResult } from '@shelfpulse/core/runtime/controller';
+import { apply } from '../field-manager.ts';
 import { probeInfluxSink, type ProbeResult, type SinkCredentials } from './influx-probe.ts';
+import { nextCheck, sinkEvents, sinkStatus } from './status.ts';
 
 type Sink = MetricSink & KubeObject;
 
 export async function reconcileMetricSink(ctx: OperatorContext, key: string): Promise<ReconcileResult> {
   const sink = ctx.informers.sinks.get(key);
+  // A MetricSink has no finalizer: nothing to clean up when it goes.
   if (!sink || sink.metadata.deletionTimestamp || ctx.leading.aborted) return {};
-  const parsed = MetricSinkSpecSchema.safeParse(sink.spec);
-  let probe: ProbeResult;
-  if (!parsed.success) {
-    probe = failed(
-      'WriteFailed',
-      `spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-    );
-  } else {
-    const credentials = await readCredentials(ctx, sink, parsed.data.credentialsSecretRef);
-    // The probe may create databases: only the leader does that.
-    if (ctx.leading.aborted) return {};
-    probe =
-      'reason' in credentials
-        ? credentials
-        : await probeInfluxSink(parsed.data, credentials).catch((e: unknown) =>
-            failed('Unreachable', errorMessage(e)),
-          );
-  }
-  const ready = probe.reason === 'Ready';
-  const status: MetricSinkStatus = {
-    observedGeneration: sink.metadata.generation,
-    reachable: probe.reachable,
-    writable: probe.writable,
-    lastCheckTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z'),
-    ...(ready ? {} : { lastError: probe.message }),
-    conditions: setConditions(
-      sink.status?.conditions,
-      [{ type: 'Ready', status: ready ? 'True' : 'False', reason: probe.reason, message: probe.message }],
-      sink.metadata.generation,
-    ),
-  };
+  const probe = await checkSink(ctx, sink);
   if (ctx.leading.aborted) return {};
-  const previous = findCondition(sink.status?.conditions, 'Ready');
-  if (previous?.reason !== probe.reason) {
-    await ctx.events.record(sink, ready ? 'Normal' : 'Warning', probe.reason, probe.message);
-  }
-  for (const what of probe.created) await ctx.events.record(sink, 'Normal', 'Created', `created ${what}`);
-  await ctx.client.apply(
+  for (const event of sinkEvents(sink, probe))
+    await ctx.events.record(sink, event.type, event.reason, event.message);
+  await apply(
+    ctx.client,
     resourcePath(resources.metricSinks, sink.metadata.namespace, sink.metadata.name, 'status'),
     {
       apiVersion,
       kind: 'MetricSink',
       metadata: { name: sink.metadata.name, namespace: sink.metadata.namespace },
-      status,
+      status: sinkStatus(sink, probe),
     },
-    fieldManager,
   );
-  // Healthy sinks are checked now and then; failing ones sooner, so a fixed sink turns Ready quickly.
-  return { requeueAfterMs: ready ? ctx.config.sinkCheckMs : Math.min(ctx.config.sinkCheckMs, 10_000) };
+  return nextCheck(probe, ctx.config.sinkCheckMs);
+}
+
+/** Credentials from the Secret, then the probe; every problem is a result with its reason. */
+async function checkSink(ctx: OperatorContext, sink: Sink): Promise<ProbeResult> {
+  const parsed = MetricSinkSpecSchema.safeParse(sink.spec);
+  if (!parsed.success) {
+    return failed(
+      'WriteFailed',
+      `spec is invalid: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const credentials = await readCredentials(ctx, sink, parsed.data.credentialsSecretRef);
+  if ('reason' in credentials) return credentials;
+  // The probe may create databases: only the leader does that.
+  if (ctx.leading.aborted) return failed('Unreachable', 'leadership ended before the check');
+  return probeInfluxSink(parsed.data, credentials).catch((e: unknown) =>
+    failed('Unreachable', errorMessage(e)),
+  );
 }
 
 function failed(reason: SinkReason, message: string, reachable = false): ProbeResult {

@@ -2,9 +2,9 @@
 // from the device cloud first. While that fails (the cloud is down, the key is
 // refused) the deletion waits, and the status says so and how to get out:
 // the annotation below deletes the fleet without the clean-up.
-import type { Condition } from '../api/condition.ts';
-import type { ShelfFleet } from '../api/shelf-fleet.ts';
-import { setConditions, type ConditionInput } from '../runtime/conditions.ts';
+import type { Condition } from '@shelfpulse/core/api/condition';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
+import { setConditions, type ConditionInput } from '@shelfpulse/core/runtime/conditions';
 
 export const skipCloudCleanupAnnotation = 'shelfpulse.io/skip-cloud-cleanup';
 

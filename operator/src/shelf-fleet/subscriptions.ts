@@ -2,7 +2,13 @@
 // fleet's device pattern (so devices that register later are subscribed by the
 // cloud itself) and explicit subscriptions for devices already registered.
 // Entries the operator does not own are kept as they are.
-import type { DeviceCloud, Presubscription, RegisteredDevice } from '../device-cloud/device-cloud.ts';
+import { fleetEndpointPrefix } from '@shelfpulse/core/api/endpoint-prefix';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
+import type {
+  DeviceCloud,
+  Presubscription,
+  RegisteredDevice,
+} from '@shelfpulse/core/device-cloud/device-cloud';
 
 /** Product id and item count of the shelf object (LwM2M object 10341). */
 export const shelfResourcePaths = ['/10341/0/26341', '/10341/0/26342'];
@@ -12,12 +18,34 @@ export interface FleetDevices {
   endpointType?: string | undefined;
 }
 
+/** The fleet's devices: by endpoint name prefix (see core's endpoint-prefix.ts) and/or endpoint type. */
+export function fleetDevices(fleet: ShelfFleet): FleetDevices {
+  return {
+    endpointNamePrefix: fleetEndpointPrefix({
+      namespace: fleet.metadata.namespace!,
+      name: fleet.metadata.name!,
+      spec: fleet.spec,
+    }),
+    endpointType: fleet.spec.devices?.endpointType,
+  };
+}
+
 export function fleetPresubscription(devices: FleetDevices): Presubscription {
   return {
     ...(devices.endpointNamePrefix ? { endpointName: `${devices.endpointNamePrefix}*` } : {}),
     ...(devices.endpointType ? { endpointType: devices.endpointType } : {}),
     resourcePaths: [...shelfResourcePaths],
   };
+}
+
+/** The entry in words, for status messages and events: `name shop.a7.*, type smart-shelf`. */
+export function describePresubscription(entry: Presubscription): string {
+  return [
+    entry.endpointName && `name ${entry.endpointName}`,
+    entry.endpointType && `type ${entry.endpointType}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 }
 
 export function samePresubscription(a: Presubscription, b: Presubscription): boolean {

@@ -2,12 +2,16 @@
 // with the shelf-sim configuration and a StatefulSet whose pod ordinals keep
 // each shelf's device name stable across restarts and rescheduling.
 import { createHash } from 'node:crypto';
-import { apiVersion as shelfpulseApiVersion } from '../api/group.ts';
-import type { ShelfFleet } from '../api/shelf-fleet.ts';
-import { SimulatorConfigSchema, type SimulatorConfig } from '../api/simulator-config.ts';
-import type { KubeObject } from '../kube/client.ts';
+import { fleetEndpointPrefix } from '@shelfpulse/core/api/endpoint-prefix';
+import { apiVersion as shelfpulseApiVersion } from '@shelfpulse/core/api/group';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
+import { SimulatorConfigSchema, type SimulatorConfig } from '@shelfpulse/core/api/simulator-config';
+import type { KubeObject } from '@shelfpulse/core/kube/client';
+import { errorMessage } from '@shelfpulse/core/runtime/controller';
+import { notManaged } from '../config.ts';
+import { fieldManager } from '../field-manager.ts';
+import type { Failure, SimulatorState } from './status.ts';
 
-export const fieldManager = 'shelfpulse-operator';
 export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const fleetLabel = 'shelfpulse.io/fleet';
 export const configFileName = 'config.json';
@@ -41,16 +45,68 @@ export function selectorString(fleetName: string): string {
     .join(',');
 }
 
-/** Endpoint names of simulated shelves: `<prefix><index>`. */
-export function endpointPrefixOf(fleet: ShelfFleet): string {
-  return fleet.spec.devices?.endpointNamePrefix ?? `${fleet.metadata.namespace}.${fleet.metadata.name}.`;
+/**
+ * What the fleet's workload should be:
+ * - without spec.simulator, none: a previous workload is removed;
+ * - in a namespace the operator does not manage, refused (it may not write there);
+ * - with a spec that makes no valid simulator configuration, refused with the reason;
+ * - else the ConfigMap and the StatefulSet, applied in that order (pods read the ConfigMap).
+ * Refusals wait for a change of the fleet or of the settings; they are not retried.
+ */
+export type WorkloadPlan =
+  | { kind: 'remove' }
+  | { kind: 'refuse'; failure: Failure }
+  | { kind: 'apply'; configMap: KubeObject; statefulSet: KubeObject };
+
+export function workloadPlan(fleet: ShelfFleet, settings: WorkloadSettings, managed: boolean): WorkloadPlan {
+  if (!fleet.spec.simulator) return { kind: 'remove' };
+  if (!managed) {
+    return {
+      kind: 'refuse',
+      failure: { reason: 'NamespaceNotManaged', message: notManaged(fleet.metadata.namespace!) },
+    };
+  }
+  let config: SimulatorConfig;
+  try {
+    config = simulatorConfig(fleet, settings);
+  } catch (error) {
+    return {
+      kind: 'refuse',
+      failure: { reason: 'InvalidSimulatorConfig', message: errorMessage(error) },
+    };
+  }
+  return {
+    kind: 'apply',
+    configMap: desiredConfigMap(fleet, config),
+    statefulSet: desiredStatefulSet(fleet, config, settings),
+  };
+}
+
+/** The simulator's state from the StatefulSet the API server returned for the apply. */
+export function simulatorState(
+  wanted: number,
+  sts: { metadata?: { generation?: number }; status?: Record<string, number> },
+): SimulatorState {
+  const status = sts.status ?? {};
+  return {
+    wanted,
+    replicas: status['replicas'] ?? 0,
+    ready: status['readyReplicas'] ?? 0,
+    // The StatefulSet controller has seen the spec just applied.
+    current: (status['observedGeneration'] ?? 0) >= (sts.metadata?.generation ?? 0),
+  };
 }
 
 /** The shelf-sim configuration; throws a readable error when the spec cannot make a valid one. */
 export function simulatorConfig(fleet: ShelfFleet, settings: WorkloadSettings): SimulatorConfig {
   const simulator = fleet.spec.simulator;
   if (!simulator) throw new Error('the fleet has no simulator block');
-  const prefix = endpointPrefixOf(fleet);
+  const prefix =
+    fleetEndpointPrefix({
+      namespace: fleet.metadata.namespace!,
+      name: fleet.metadata.name!,
+      spec: fleet.spec,
+    }) ?? '';
   if (prefix.length > 48) {
     throw new Error(
       `the default endpoint name prefix "${prefix}" is longer than 48 characters: set spec.devices.endpointNamePrefix`,

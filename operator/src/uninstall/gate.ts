@@ -6,11 +6,11 @@
 // waits, the operator, still complete, deletes the release's fleets and lets
 // their finalizers run; once none is left it removes the gate's finalizer and
 // the uninstall goes on.
-import type { ShelfFleet } from '../api/shelf-fleet.ts';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import type { OperatorContext } from '../context.ts';
-import { isNotFound, type KubeObject } from '../kube/client.ts';
-import { resourcePath, resources } from '../kube/paths.ts';
-import type { ReconcileResult } from '../runtime/controller.ts';
+import { isNotFound, type KubeObject } from '@shelfpulse/core/kube/client';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import type { ReconcileResult } from '@shelfpulse/core/runtime/controller';
 
 export const gateFinalizer = 'shelfpulse.io/release-fleets-deleted';
 const instanceLabel = 'app.kubernetes.io/instance';

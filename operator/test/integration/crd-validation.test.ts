@@ -3,12 +3,11 @@
 // for what spans fields).
 import type { KubeConfig } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
-import { apiVersion, group, version } from '../../src/api/group.ts';
+import { createNamespace, loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion, group, version } from '@shelfpulse/core/api/group';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { createNamespace } from './support.ts';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
 
 const env = inject('testenv');
 

@@ -5,13 +5,12 @@
 // which is enough to prove the wiring.
 import { execFileSync } from 'node:child_process';
 import { AutoscalingV2Api, CustomObjectsApi } from '@kubernetes/client-node';
-import { loadKubeConfig } from '@shelfpulse/testenv';
+import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
 import { describe, expect, inject, it } from 'vitest';
-import { group, version } from '../../src/api/group.ts';
+import { group, version } from '@shelfpulse/core/api/group';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { createNamespace, eventually } from './support.ts';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
 
 const env = inject('testenv');
 

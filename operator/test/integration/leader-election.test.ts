@@ -3,15 +3,14 @@
 // when it stops cleanly (SIGTERM) it hands the lease over at once.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { spawnOperator, type OperatorProcess } from './operator-process.ts';
-import { createNamespace, eventually } from './support.ts';
 
 const env = inject('testenv');
 const leaseDurationMs = 4000;
@@ -79,6 +78,10 @@ describe('leader election', () => {
     await fleet('first');
     await reconciled('first');
     expect(await holder()).toBe('operator-a');
+    // Written under the operator's user agent, whose name is the default field manager.
+    const lease = await client.get(resourcePath(resources.leases, namespace, 'shelfpulse-operator'));
+    const managers = (lease.metadata as { managedFields?: { manager: string }[] }).managedFields;
+    expect(new Set(managers?.map((e) => e.manager))).toEqual(new Set(['shelfpulse-operator']));
     expect(await a.metric(reconciles, { controller: 'shelffleet' })).toBeGreaterThan(0);
     expect(await b.metric('shelfpulse_operator_leader')).toBe(0);
     expect(await b.metric(reconciles)).toBe(0);

@@ -6,23 +6,23 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { MetricSink } from '../../src/api/metric-sink.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import type { OperatorContext } from '../../src/context.ts';
 import { installCrds } from '../../src/crd/install.ts';
-import { MbedSdkDeviceCloud } from '../../src/device-cloud/mbed-sdk-device-cloud.ts';
-import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
-import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
-import { EventRecorder } from '../../src/runtime/events.ts';
-import { Informer } from '../../src/runtime/informer.ts';
-import { KeyedMutex } from '../../src/runtime/keyed-mutex.ts';
-import { OperatorMetrics } from '../../src/runtime/metrics.ts';
+import { MbedSdkDeviceCloud } from '@shelfpulse/core/device-cloud/mbed-sdk-device-cloud';
+import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
+import { EventRecorder } from '@shelfpulse/core/runtime/events';
+import { Informer } from '@shelfpulse/core/runtime/informer';
+import { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
+import { OperatorMetrics } from '../../src/metrics.ts';
 import { reconcileShelfFleet } from '../../src/shelf-fleet/reconcile.ts';
-import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 const log = pino({ level: 'silent' });
@@ -49,7 +49,7 @@ describe('a reconcile when leadership ends', () => {
           silenceMs: 120_000,
         },
         log,
-        metrics,
+        metrics.watch,
       );
       informers.push(i as unknown as Informer<KubeObject>);
       i.start();

@@ -6,17 +6,24 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { freePort, loadKubeConfig, startInfluxd, type Influxd } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { MetricSink } from '../../src/api/metric-sink.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import {
+  createNamespace,
+  eventually,
+  freePort,
+  type Influxd,
+  loadKubeConfig,
+  startInfluxd,
+} from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { createNamespace, eventually, testOperatorConfig } from './support.ts';
-import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
+import { testOperatorConfig } from './support.ts';
+import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 
 const env = inject('testenv');
 type Sink = MetricSink & KubeObject;

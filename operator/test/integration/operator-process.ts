@@ -4,8 +4,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { scrapeMetric } from '@shelfpulse/testenv';
 
-const bin = join(import.meta.dirname, '..', '..', 'bin', 'operator.ts');
+const sourceBin = join(import.meta.dirname, '..', '..', 'bin', 'operator.ts');
 
 export interface OperatorProcess {
   process: ChildProcess;
@@ -15,8 +16,12 @@ export interface OperatorProcess {
   stop(signal?: NodeJS.Signals): Promise<number | null>;
 }
 
-export async function spawnOperator(env: Record<string, string>): Promise<OperatorProcess> {
-  const child = spawn(process.execPath, [bin], {
+/** `args` default to the TypeScript entry point; the benchmark passes node flags and the compiled one (as in the image). */
+export async function spawnOperator(
+  env: Record<string, string>,
+  args: string[] = [sourceBin],
+): Promise<OperatorProcess> {
+  const child = spawn(process.execPath, args, {
     // The address comes from the info-level 'operator started' line.
     env: {
       PATH: process.env['PATH'] ?? '',
@@ -47,17 +52,7 @@ export async function spawnOperator(env: Record<string, string>): Promise<Operat
     process: child,
     url,
     logs,
-    async metric(name, labels = {}) {
-      const text = await (await fetch(`${url}/metrics`)).text();
-      let sum = 0;
-      for (const line of text.split('\n')) {
-        const match = /^([a-z_]+)(\{[^}]*\})? ([0-9.e+-]+)$/.exec(line);
-        if (!match || match[1] !== name) continue;
-        if (Object.entries(labels).every(([k, v]) => (match[2] ?? '').includes(`${k}="${v}"`)))
-          sum += Number(match[3]);
-      }
-      return sum;
-    },
+    metric: (name, labels = {}) => scrapeMetric(url, name, labels),
     async stop(signal = 'SIGTERM') {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
       child.kill(signal);

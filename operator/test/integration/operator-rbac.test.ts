@@ -2,23 +2,27 @@
 // RBAC (rendered by the real helm): it works; with one permission taken away
 // it says what it may not do, keeps serving everything else and does not crash.
 import { randomBytes } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Helm, loadKubeConfig, mintServiceAccountKubeconfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { MetricSink } from '../../src/api/metric-sink.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import {
+  createNamespace,
+  eventually,
+  applyChartTemplates,
+  kubectl,
+  loadKubeConfig,
+  mintServiceAccountKubeconfig,
+} from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { spawnOperator, type OperatorProcess } from './operator-process.ts';
-import { createNamespace, eventually, kubectl } from './support.ts';
 
 const env = inject('testenv');
-const chart = join(import.meta.dirname, '..', '..', '..', 'charts', 'shelfpulse');
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
@@ -63,21 +67,11 @@ describe('the operator under the chart RBAC', () => {
     await installCrds(client);
     namespace = await createNamespace(kc, 'rbac');
     release = `rbac-${randomBytes(3).toString('hex')}`;
-    const helm = new Helm(env.workDir);
-    const { stdout } = await helm.run(
-      'template',
+    await applyChartTemplates(env, {
       release,
-      chart,
-      '--namespace',
       namespace,
-      '--show-only',
-      'templates/operator/serviceaccount.yaml',
-      '--show-only',
-      'templates/operator-rbac.yaml',
-    );
-    const manifest = join(env.workDir, `${release}.yaml`);
-    writeFileSync(manifest, stdout);
-    await kubectl(env.kube.kubeconfig, '-n', namespace, 'apply', '-f', manifest);
+      templates: ['operator/serviceaccount.yaml', 'operator-rbac.yaml'],
+    });
     const serviceAccount = `${release}-shelfpulse-operator`;
     const kubeconfig = await mintServiceAccountKubeconfig(
       kc,

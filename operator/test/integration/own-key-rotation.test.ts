@@ -5,14 +5,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
+import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 

@@ -5,15 +5,14 @@
 // from the chart.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { Helm, loadKubeConfig } from '@shelfpulse/testenv';
+import { applyChartTemplates, createNamespace, kubectl, loadKubeConfig } from '@shelfpulse/testenv';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { createNamespace, kubectl } from './support.ts';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
 
 const env = inject('testenv');
 const root = join(import.meta.dirname, '..', '..', '..');
@@ -70,24 +69,17 @@ describe("the chart's ServiceAccounts, asked with kubectl auth can-i", () => {
     releaseNamespace = await createNamespace(kc, 'cani-release');
     managedNamespace = await createNamespace(kc, 'cani-shop');
     release = `cani-${randomBytes(3).toString('hex')}`;
-    const { stdout } = await new Helm(env.workDir).run(
-      'template',
+    await applyChartTemplates(env, {
       release,
-      join(root, 'charts', 'shelfpulse'),
-      '--namespace',
-      releaseNamespace,
-      '--set',
-      `operator.managedNamespaces={${managedNamespace}}`,
-      ...[
+      namespace: releaseNamespace,
+      set: [`operator.managedNamespaces={${managedNamespace}}`],
+      templates: [
         'operator/serviceaccount.yaml',
         'operator-rbac.yaml',
         'bridge/serviceaccount.yaml',
         'bridge/rbac.yaml',
-      ].flatMap((t) => ['--show-only', `templates/${t}`]),
-    );
-    const manifest = join(env.workDir, `${release}.yaml`);
-    writeFileSync(manifest, stdout);
-    await kubectl(env.kube.kubeconfig, 'apply', '-f', manifest);
+      ],
+    });
   });
   afterAll(async () => {
     if (!release) return;

@@ -6,18 +6,18 @@
 import { pino } from 'pino';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
+import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
 import { startDeviceCloud, type DeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
-import { apiVersion } from '../../src/api/group.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
-import { allowReferenceLabel } from '../../src/kube/secret-reference.ts';
+import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { skipCloudCleanupAnnotation } from '../../src/shelf-fleet/deletion.ts';
-import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 const apiKey = 'operator-deletion-key-1';

@@ -5,16 +5,16 @@
 // garbage collector remove the children.
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
-import { SimulatorConfigSchema } from '../../src/api/simulator-config.ts';
+import { createNamespace, eventually, kubectl, loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
+import { SimulatorConfigSchema } from '@shelfpulse/core/api/simulator-config';
 import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { createNamespace, eventually, kubectl, testOperatorConfig } from './support.ts';
+import { testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 

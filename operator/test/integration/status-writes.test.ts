@@ -2,16 +2,16 @@
 // changes on every check (lastCheckTime), so if its own status writes woke the
 // controller, it would reconcile over and over instead of once per check period.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { MetricSink } from '../../src/api/metric-sink.ts';
-import type { ShelfFleet } from '../../src/api/shelf-fleet.ts';
+import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
+import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
+import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 
@@ -20,7 +20,7 @@ describe('status writes', () => {
   let namespace: string;
   let operator: RunningOperator;
   const reconciles = async (controller: string) =>
-    (await operator.metrics.reconcileDuration.get()).values
+    (await operator.metrics.controllers.reconcileDuration.get()).values
       .filter((v) => v.metricName?.endsWith('_count') && v.labels['controller'] === controller)
       .reduce((sum, v) => sum + v.value, 0);
 

@@ -8,17 +8,18 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { loadKubeConfig } from '@shelfpulse/testenv';
-import { apiVersion } from '../../src/api/group.ts';
-import type { Condition } from '../../src/api/condition.ts';
-import { KubeRouting } from '../../src/bridge/kube-routing.ts';
+import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { apiVersion } from '@shelfpulse/core/api/group';
+import type { Condition } from '@shelfpulse/core/api/condition';
+import { KubeRouting } from '@shelfpulse/bridge/kube-routing';
+import { BridgeMetrics } from '@shelfpulse/bridge/metrics';
 import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '../../src/kube/client.ts';
-import { fromKubeconfig } from '../../src/kube/connection.ts';
-import { resourcePath, resources } from '../../src/kube/paths.ts';
-import { allowedKeysAnnotation, allowReferenceLabel } from '../../src/kube/secret-reference.ts';
+import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
+import { allowedKeysAnnotation, allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { createNamespace, eventually, testOperatorConfig } from './support.ts';
+import { testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 const operatorKey = 'operator-own-key-5f2c9d';
@@ -134,7 +135,12 @@ describe('a resource author cannot reach credentials', () => {
     expect(onSink.status).toBe('False');
 
     // The bridge reads the same references and leaves the sink out.
-    const routing = new KubeRouting({ client, log: pino({ level: 'silent' }), namespace });
+    const routing = new KubeRouting({
+      client,
+      log: pino({ level: 'silent' }),
+      metrics: new BridgeMetrics().watch,
+      namespace,
+    });
     const sinks = await routing.start();
     await routing.stop();
     expect(sinks.map((s) => s.name)).not.toContain(`${namespace}.borrow-secret`);

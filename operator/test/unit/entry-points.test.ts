@@ -34,7 +34,7 @@ const entryPoints: EntryPoint[] = [
   },
   {
     name: 'bridge',
-    script: 'operator/bin/bridge.ts',
+    script: 'bridge/bin/bridge.ts',
     pkg: 'operator',
     startArgs: ['--config', bridgeConfig, '--port', '0'],
     env: { BRIDGE_WEBHOOK_SECRET: 'a-secret-of-enough-length' },

@@ -1,7 +1,7 @@
 // ShelfFleet conditions: Ready follows the first condition that is not True,
 // and lastTransitionTime moves only when a status changes.
 import { describe, expect, it } from 'vitest';
-import { setConditions } from '../../src/runtime/conditions.ts';
+import { setConditions } from '@shelfpulse/core/runtime/conditions';
 import { fleetConditions } from '../../src/shelf-fleet/status.ts';
 
 const ok = {

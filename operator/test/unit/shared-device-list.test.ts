@@ -1,6 +1,6 @@
 // Fleets of one device cloud share its device listing for a while.
 import { describe, expect, it } from 'vitest';
-import type { DeviceCloud, RegisteredDevice } from '../../src/device-cloud/device-cloud.ts';
+import type { DeviceCloud, RegisteredDevice } from '@shelfpulse/core/device-cloud/device-cloud';
 import { withSharedDeviceList } from '../../src/device-cloud/shared-device-list.ts';
 
 function countingCloud(result: () => Promise<RegisteredDevice[]>): {

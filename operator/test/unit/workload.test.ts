@@ -1,7 +1,13 @@
 // The simulator workload computed from a ShelfFleet spec.
 import { describe, expect, it } from 'vitest';
-import { ShelfFleetSpecSchema, type ShelfFleet } from '../../src/api/shelf-fleet.ts';
-import { desiredStatefulSet, simulatorConfig, workloadName } from '../../src/shelf-fleet/workload.ts';
+import { ShelfFleetSpecSchema, type ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
+import {
+  desiredStatefulSet,
+  simulatorConfig,
+  simulatorState,
+  workloadName,
+  workloadPlan,
+} from '../../src/shelf-fleet/workload.ts';
 
 const settings = { image: 'example.test/sim:1', lwm2mHost: 'cloud.shelfpulse.svc', lwm2mPort: 5683 };
 const fleet = (name: string, spec: unknown, namespace = 'shop'): ShelfFleet => ({
@@ -53,5 +59,42 @@ describe('simulator workload', () => {
     expect(other.spec.template.metadata.annotations['shelfpulse.io/config-hash']).not.toBe(
       sts.spec.template.metadata.annotations['shelfpulse.io/config-hash'],
     );
+  });
+
+  it('plans removal without a simulator, a refusal outside managed namespaces or for a bad config, else both objects', () => {
+    expect(
+      workloadPlan(fleet('real', { placements, devices: { endpointType: 't' } }), settings, true),
+    ).toEqual({
+      kind: 'remove',
+    });
+    const simulated = fleet('aisle-7', { placements, simulator: {} });
+    expect(workloadPlan(simulated, settings, false)).toMatchObject({
+      kind: 'refuse',
+      failure: { reason: 'NamespaceNotManaged', message: expect.stringContaining('namespace shop') },
+    });
+    const long = fleet('a'.repeat(30), { placements, simulator: {} }, 'n'.repeat(30));
+    const refused = workloadPlan(long, settings, true);
+    expect(refused).toMatchObject({ kind: 'refuse', failure: { reason: 'InvalidSimulatorConfig' } });
+    expect(refused.kind === 'refuse' && refused.failure.cause).toBeFalsy();
+    const plan = workloadPlan(simulated, settings, true);
+    expect(plan.kind === 'apply' && [plan.configMap.kind, plan.statefulSet.kind]).toEqual([
+      'ConfigMap',
+      'StatefulSet',
+    ]);
+  });
+
+  it('reads the simulator state from the applied StatefulSet, current once its controller saw the spec', () => {
+    const applied = (observedGeneration: number) => ({
+      metadata: { generation: 4 },
+      status: { replicas: 3, readyReplicas: 2, observedGeneration },
+    });
+    expect(simulatorState(3, applied(4))).toEqual({ wanted: 3, replicas: 3, ready: 2, current: true });
+    expect(simulatorState(3, applied(3)).current).toBe(false);
+    expect(simulatorState(1, { metadata: { generation: 1 } })).toEqual({
+      wanted: 1,
+      replicas: 0,
+      ready: 0,
+      current: false,
+    });
   });
 });

@@ -3,6 +3,7 @@
 // PUT is retried with exponential backoff (1 s doubling to 2 min by default).
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { backoffCeiling } from '@shelfpulse/core/runtime/backoff';
 import { EventQueue } from './event-queue.ts';
 import { toMessage, type ChannelEvent } from './notification-message.ts';
 
@@ -41,8 +42,9 @@ export async function putJson(
   }
 }
 
+/** The service's retry delay after `failures` failed PUTs: no jitter, as the service documents none. */
 export function backoffMs(failures: number, timing: WebhookTiming): number {
-  return Math.min(timing.retryBaseMs * 2 ** Math.min(failures - 1, 30), timing.retryMaxMs);
+  return backoffCeiling(failures - 1, timing.retryBaseMs, timing.retryMaxMs);
 }
 
 export class WebhookChannel {

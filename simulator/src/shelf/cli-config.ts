@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { BehaviourSchema } from '@shelfpulse/operator/api/behaviour';
-import { PlacementSchema, positions } from '@shelfpulse/operator/api/placement';
-import { SimulatorConfigSchema, type SimulatorConfig } from '@shelfpulse/operator/api/simulator-config';
+import { BehaviourSchema } from '@shelfpulse/core/api/behaviour';
+import { PlacementSchema, positions } from '@shelfpulse/core/api/placement';
+import { SimulatorConfigSchema, type SimulatorConfig } from '@shelfpulse/core/api/simulator-config';
 
 export class ConfigError extends Error {
   override name = 'ConfigError';

@@ -1,7 +1,7 @@
 // What really happened on each shelf: one record per count change, exported as
 // JSON Lines so the interactions derived downstream can be scored against it.
 import { z } from 'zod';
-import { PositionSchema } from '@shelfpulse/operator/api/placement';
+import { PositionSchema } from '@shelfpulse/core/api/placement';
 
 export const shelfEventKinds = ['pickup', 'putback', 'restock'] as const;
 export const ShelfEventKindSchema = z.enum(shelfEventKinds);

@@ -1,7 +1,7 @@
 // Ground truth as a subscriber sees it: a shelf's changes count only from the
 // moment the device cloud observes its item count (earlier ones are never
 // notified). Tests and benchmarks score the bridge against this.
-import type { SimulatorConfig } from '@shelfpulse/operator/api/simulator-config';
+import type { SimulatorConfig } from '@shelfpulse/core/api/simulator-config';
 import type { GroundTruthRecord } from './ground-truth.ts';
 import { ShelfSimRunner, type RunnerOptions } from './shelf-sim-runner.ts';
 

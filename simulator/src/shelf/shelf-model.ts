@@ -1,8 +1,8 @@
 // The shopper model of one shelf: a pure, deterministic function of the seed,
 // the behaviour and placement, and the simulated clock. It knows nothing of the
 // network; the runner asks it for the next count change and plays it out.
-import type { Behaviour } from '@shelfpulse/operator/api/behaviour';
-import { defaultAttractiveness, type Placement } from '@shelfpulse/operator/api/placement';
+import type { Behaviour } from '@shelfpulse/core/api/behaviour';
+import { defaultAttractiveness, type Placement } from '@shelfpulse/core/api/placement';
 import type { ShelfEvent } from './ground-truth.ts';
 import { Random } from './random.ts';
 import { ShopperArrivals } from './shopper-arrivals.ts';

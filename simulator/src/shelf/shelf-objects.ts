@@ -1,8 +1,8 @@
 // The LwM2M objects a shelf exposes: the Server object /1/0, the Device object
 // /3/0 and the shelf object /10341/0 (26341 product id, 26342 item count,
 // 26343 empty flag), and how a read of any of their paths is encoded.
+import { encodeTlv, tlvIntegerBytes, type TlvEntry } from '@shelfpulse/core/lwm2m/tlv';
 import { contentFormats } from '../lwm2m/content-format.ts';
-import { encodeTlv, tlvIntegerBytes, type TlvEntry } from '../lwm2m/tlv.ts';
 
 export const SHELF_OBJECT = 10341;
 export const PRODUCT_ID = 26341;

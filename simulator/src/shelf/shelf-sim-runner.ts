@@ -2,12 +2,8 @@
 // the simulated clock and an LwM2M client that reports the count. Each count
 // change goes to the client (which notifies observers) and to the ground truth.
 import type { Logger } from 'pino';
-import {
-  endpointName,
-  globalShelfIndex,
-  type SimulatorConfig,
-} from '@shelfpulse/operator/api/simulator-config';
-import type { Placement } from '@shelfpulse/operator/api/placement';
+import { endpointName, globalShelfIndex, type SimulatorConfig } from '@shelfpulse/core/api/simulator-config';
+import type { Placement } from '@shelfpulse/core/api/placement';
 import type { CoapTiming } from './coap-endpoint.ts';
 import type { GroundTruthRecord, ShelfEvent, ShelfEventKind } from './ground-truth.ts';
 import { ShelfClient } from './shelf-client.ts';

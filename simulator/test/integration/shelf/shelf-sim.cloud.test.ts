@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { pino } from 'pino';
-import { SimulatorConfigSchema, type SimulatorConfigInput } from '@shelfpulse/operator/api/simulator-config';
+import { SimulatorConfigSchema, type SimulatorConfigInput } from '@shelfpulse/core/api/simulator-config';
 import { startDeviceCloud, type DeviceCloud } from '../../../src/cloud/device-cloud.ts';
 import { deviceIdFor } from '../../../src/cloud/device-registry.ts';
 import { parseGroundTruth, type GroundTruthRecord } from '../../../src/shelf/ground-truth.ts';

@@ -1,5 +1,6 @@
 // The LwM2M codecs the emulator and the shelf simulator share: link format,
-// TLV, object paths and registration queries.
+// object paths, content formats and registration queries (TLV is core's:
+// core/test/unit/lwm2m/tlv.test.ts).
 import { describe, expect, it } from 'vitest';
 import { contentFormatName, contentFormatNumber } from '../../../src/lwm2m/content-format.ts';
 import { LinkFormatError, formatLinkFormat, parseLinkFormat } from '../../../src/lwm2m/link-format.ts';
@@ -10,7 +11,6 @@ import {
   describeQueryError,
   queryRecord,
 } from '../../../src/lwm2m/registration-query.ts';
-import { TlvError, decodeTlv, encodeTlv, tlvInteger, tlvIntegerBytes } from '../../../src/lwm2m/tlv.ts';
 
 describe('link format', () => {
   it('parses objects, instances and resources with attributes', () => {
@@ -31,40 +31,6 @@ describe('link format', () => {
     expect(() => parseLinkFormat('/1/0')).toThrow(LinkFormatError);
     expect(() => parseLinkFormat('</1/0>;rt="open')).toThrow(/unterminated/);
     expect(() => parseLinkFormat('</1/0>;=x')).toThrow(/attribute name/);
-  });
-});
-
-describe('TLV', () => {
-  it('decodes the example of the LwM2M 1.0 specification (device object, instance 0)', () => {
-    // Manufacturer "Open Mobile Alliance" (id 0) and a multiple resource 6 with two instances.
-    const bytes = Buffer.concat([
-      Buffer.from([0xc8, 0x00, 0x14]),
-      Buffer.from('Open Mobile Alliance'),
-      Buffer.from([0x86, 0x06, 0x41, 0x00, 0x01, 0x41, 0x01, 0x05]),
-    ]);
-    const [manufacturer, sources] = decodeTlv(bytes);
-    expect(manufacturer).toMatchObject({ kind: 'resource', id: 0 });
-    expect(manufacturer!.value.toString()).toBe('Open Mobile Alliance');
-    expect(sources).toMatchObject({ kind: 'multiple-resource', id: 6 });
-    expect(sources!.children.map((c) => [c.kind, c.id, tlvInteger(c.value)])).toEqual([
-      ['resource-instance', 0, 1],
-      ['resource-instance', 1, 5],
-    ]);
-    expect(encodeTlv(decodeTlv(bytes))).toEqual(bytes);
-  });
-
-  it('encodes integers in the shortest width and long values with length fields', () => {
-    for (const n of [0, -1, 127, -128, 300, 70_000, -3_000_000_000])
-      expect(tlvInteger(tlvIntegerBytes(n))).toBe(n);
-    expect(tlvIntegerBytes(300)).toHaveLength(2);
-    const long = { kind: 'resource' as const, id: 26342, value: Buffer.alloc(300, 1), children: [] };
-    const decoded = decodeTlv(encodeTlv([long]));
-    expect(decoded).toEqual([long]);
-  });
-
-  it('rejects truncated input', () => {
-    expect(() => decodeTlv(Buffer.from([0xc8, 0x00, 0x14, 0x41]))).toThrow(TlvError);
-    expect(() => decodeTlv(Buffer.from([0xe0]))).toThrow(/truncated/);
   });
 });
 

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { endpointName } from '@shelfpulse/operator/api/simulator-config';
+import { endpointName } from '@shelfpulse/core/api/simulator-config';
 import { ConfigError, loadSettings } from '../../../src/shelf/cli-config.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shelf-sim-config-'));

@@ -1,7 +1,7 @@
 // The shelf's LwM2M client against a scripted server: the wire format of
 // registration, reads, observations, updates, re-registration and de-registration.
 import { afterEach, describe, expect, it } from 'vitest';
-import { decodeTlv, tlvInteger } from '../../../src/lwm2m/tlv.ts';
+import { decodeTlv, tlvInteger } from '@shelfpulse/core/lwm2m/tlv';
 import { optionUint, optionValues } from '../../../src/shelf/coap-options.ts';
 import { ShelfClient, type ShelfClientOptions } from '../../../src/shelf/shelf-client.ts';
 import {

@@ -1,7 +1,7 @@
 // The shopper model against its configuration, with fixed seeds and no sockets.
 import { describe, expect, it } from 'vitest';
-import { BehaviourSchema } from '@shelfpulse/operator/api/behaviour';
-import { PlacementSchema } from '@shelfpulse/operator/api/placement';
+import { BehaviourSchema } from '@shelfpulse/core/api/behaviour';
+import { PlacementSchema } from '@shelfpulse/core/api/placement';
 import type { ShelfEvent } from '../../../src/shelf/ground-truth.ts';
 import { Random } from '../../../src/shelf/random.ts';
 import { ShelfModel, type ShelfModelOptions } from '../../../src/shelf/shelf-model.ts';

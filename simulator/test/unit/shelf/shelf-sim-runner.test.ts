@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SimulatorConfigSchema } from '@shelfpulse/operator/api/simulator-config';
+import { SimulatorConfigSchema } from '@shelfpulse/core/api/simulator-config';
 import { GroundTruthFile } from '../../../src/shelf/ground-truth-file.ts';
 import { parseGroundTruth, type ShelfEvent } from '../../../src/shelf/ground-truth.ts';
 import { ShelfModel } from '../../../src/shelf/shelf-model.ts';
