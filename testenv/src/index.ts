@@ -8,6 +8,7 @@ export {
   kubeconfigYaml,
   loadKubeConfig,
   mintServiceAccountKubeconfig,
+  serviceAccountKubeconfig,
   writeKubeconfig,
   writeKubeconfigVia,
 } from './kubeconfig.ts';

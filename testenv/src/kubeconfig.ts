@@ -1,7 +1,9 @@
 // Kubeconfig files for the test API server: one for the admin (a static token in
 // group system:masters) and minted ones for ServiceAccounts (TokenRequest API).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import type { TestEnvInfo } from './env.ts';
 
 export interface ClusterAccess {
   server: string;
@@ -65,4 +67,19 @@ export async function mintServiceAccountKubeconfig(
   const token = request.status?.token;
   if (!token) throw new Error(`no token issued for ${namespace}/${serviceAccount}`);
   return writeKubeconfig(path, access, `system:serviceaccount:${namespace}:${serviceAccount}`, token);
+}
+
+/** A kubeconfig for `namespace/serviceAccount` on the test environment's API server, kept in its work directory. */
+export function serviceAccountKubeconfig(
+  env: TestEnvInfo,
+  namespace: string,
+  serviceAccount: string,
+): Promise<string> {
+  return mintServiceAccountKubeconfig(
+    loadKubeConfig(env.kube.kubeconfig),
+    { server: env.kube.server, caFile: env.kube.caFile },
+    namespace,
+    serviceAccount,
+    join(env.workDir, `${namespace}-${serviceAccount}.kubeconfig`),
+  );
 }

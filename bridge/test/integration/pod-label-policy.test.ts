@@ -3,14 +3,13 @@
 // what the bridge does: move shelfpulse.io/bridge-active on its own release's
 // bridge pods. Rendered by the real helm, enforced by the real API server.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import {
   createNamespace,
   eventually,
   applyChartTemplates,
   kubectl,
   loadKubeConfig,
-  mintServiceAccountKubeconfig,
+  serviceAccountKubeconfig,
 } from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { activeLabel, ActivePodLabel } from '../../src/active-label.ts';
@@ -61,13 +60,7 @@ describe('the admission policy on the bridge’s pod patches', () => {
       namespace,
       templates: ['bridge/serviceaccount.yaml', 'bridge/rbac.yaml', 'bridge/pod-label-policy.yaml'],
     });
-    const kubeconfig = await mintServiceAccountKubeconfig(
-      kc,
-      { server: env.kube.server, caFile: env.kube.caFile },
-      namespace,
-      `${release}-shelfpulse-bridge`,
-      join(env.workDir, `${release}.kubeconfig`),
-    );
+    const kubeconfig = await serviceAccountKubeconfig(env, namespace, `${release}-shelfpulse-bridge`);
     bridge = new KubeClient(fromKubeconfig(kubeconfig));
     for (const [name, component] of [
       ['bridge-0', 'bridge'],

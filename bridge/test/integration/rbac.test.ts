@@ -3,13 +3,12 @@
 // MetricSinks, reads the opted-in credentials Secret by name (it may not list
 // Secrets), writes to InfluxDB and reports into the MetricSink status.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import {
   createNamespace,
   applyChartTemplates,
   kubectl,
   loadKubeConfig,
-  mintServiceAccountKubeconfig,
+  serviceAccountKubeconfig,
 } from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { apiVersion } from '@shelfpulse/core/api/group';
@@ -45,13 +44,7 @@ describe('the bridge under the chart RBAC', () => {
       templates: ['bridge/serviceaccount.yaml', 'bridge/rbac.yaml'],
     });
     const serviceAccount = `${release}-shelfpulse-bridge`;
-    const kubeconfig = await mintServiceAccountKubeconfig(
-      kc,
-      { server: env.kube.server, caFile: env.kube.caFile },
-      namespace,
-      serviceAccount,
-      join(env.workDir, `${release}.kubeconfig`),
-    );
+    const kubeconfig = await serviceAccountKubeconfig(env, namespace, serviceAccount);
 
     await createDatabase(env.influx.url, db);
     // The test influxd does not check credentials; what matters is that the bridge may read them.

@@ -12,9 +12,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   Helm,
-  loadKubeConfig,
   ManagedProcess,
-  mintServiceAccountKubeconfig,
+  serviceAccountKubeconfig,
   TestEnv,
   type TestEnvInfo,
 } from '../../../testenv/src/index.ts';
@@ -107,13 +106,7 @@ describe('helm uninstall with the example ShelfFleet and a running operator', ()
       namespace,
     ]);
     const kubeconfigOf = (component: string) =>
-      mintServiceAccountKubeconfig(
-        loadKubeConfig(env.kube.kubeconfig),
-        { server: env.kube.server, caFile: env.kube.caFile },
-        namespace,
-        `${release}-shelfpulse-${component}`,
-        join(env.workDir, `${namespace}-${component}.kubeconfig`),
-      );
+      serviceAccountKubeconfig(env, namespace, `${release}-shelfpulse-${component}`);
     operator = await spawnOperator({
       ...settings.data,
       KUBECONFIG: await kubeconfigOf('operator'),

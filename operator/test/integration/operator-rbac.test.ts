@@ -2,7 +2,6 @@
 // RBAC (rendered by the real helm): it works; with one permission taken away
 // it says what it may not do, keeps serving everything else and does not crash.
 import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import {
@@ -11,7 +10,7 @@ import {
   applyChartTemplates,
   kubectl,
   loadKubeConfig,
-  mintServiceAccountKubeconfig,
+  serviceAccountKubeconfig,
 } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
@@ -73,13 +72,7 @@ describe('the operator under the chart RBAC', () => {
       templates: ['operator/serviceaccount.yaml', 'operator-rbac.yaml'],
     });
     const serviceAccount = `${release}-shelfpulse-operator`;
-    const kubeconfig = await mintServiceAccountKubeconfig(
-      kc,
-      { server: env.kube.server, caFile: env.kube.caFile },
-      namespace,
-      serviceAccount,
-      join(env.workDir, `${release}.kubeconfig`),
-    );
+    const kubeconfig = await serviceAccountKubeconfig(env, namespace, serviceAccount);
     operator = await spawnOperator({
       KUBECONFIG: kubeconfig,
       SHELFPULSE_NAMESPACE: namespace,
