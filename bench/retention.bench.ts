@@ -23,7 +23,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { Helm, influxql, startInfluxd, type Influxd } from '../testenv/src/index.ts';
+import { Helm, influxql, seededRandom, startInfluxd, type Influxd } from '../testenv/src/index.ts';
 import { chartRetention } from '../charts/test/integration/chart-retention.ts';
 import {
   bandsHold,
@@ -32,27 +32,11 @@ import {
   type QueryContext,
 } from '../grafana-dashboards/src/grafana-interpolation.ts';
 import type { InfluxTarget } from '../grafana-dashboards/src/influx-target.ts';
-import type { Select } from '../grafana-dashboards/src/influxql.ts';
+import { panelQueries } from '../grafana-dashboards/src/panel-queries.ts';
 import { buildDashboards } from '../grafana-dashboards/src/index.ts';
 import { tierFor, tiers, type Tier } from '../grafana-dashboards/src/rollups.ts';
 import { allValue } from '../grafana-dashboards/src/variables.ts';
-import {
-  bufferDepthQuery,
-  devicesRegisteredQuery,
-  notificationRateQuery,
-  writeErrorsQuery,
-} from '../grafana-dashboards/src/dashboards/fleet-health.ts';
-import { interactionsQuery } from '../grafana-dashboards/src/dashboards/interactions.ts';
-import {
-  interactionsByPositionQuery,
-  putbackRatioByPositionQuery,
-} from '../grafana-dashboards/src/dashboards/placement.ts';
-import { countChangesQuery, tutorialUpToMs } from '../grafana-dashboards/src/dashboards/product-activity.ts';
-import {
-  putbackRatioByProductQuery,
-  putbackRatioOverTimeQuery,
-} from '../grafana-dashboards/src/dashboards/putback-ratio.ts';
-import { emptyShelvesQuery, restocksQuery, stockQuery } from '../grafana-dashboards/src/dashboards/stock.ts';
+import { tutorialUpToMs } from '../grafana-dashboards/src/dashboards/product-activity.ts';
 import { median } from './median.ts';
 import { countLine, eventLine, tagSet, type TagSet } from '../bridge/src/line-protocol.ts';
 import type { ShelfEventKind } from '../core/src/measurements.ts';
@@ -98,24 +82,12 @@ function estate(): { tags: TagSet; capacity: number }[] {
   });
 }
 
-/** Seeded generator (mulberry32), so every run writes the same points. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /**
  * Writes one notification per shelf every `period` s from `fromMs` to `toMs`, as the bridge
  * would: a product_count point and the derived shelf_event point. Returns the notifications.
  */
 async function writeEstate(influx: Influxd, db: string, fromMs: number, toMs: number, period: number) {
-  const next = random(7);
+  const next = seededRandom(7);
   // Changes arrive at random (exponential gaps, mean `period` s) and the bridge stamps them in µs:
   // regular timestamps would compress far better than real ones.
   const gapUs = () => Math.max(1, Math.round(-Math.log(1 - next()) * period * 1_000_000));
@@ -243,22 +215,6 @@ const cqCost = (seconds: Record<string, number>) =>
   Object.entries(seconds)
     .map(([rp, s]) => `${rp} ${s.toFixed(1)} s`)
     .join(', ');
-
-const panelQueries: Record<string, (tier: Tier) => Select> = {
-  'Product activity': countChangesQuery,
-  'Pick-ups and put-backs per minute': interactionsQuery,
-  'Put-back ratio per product (time range)': putbackRatioByProductQuery,
-  'Put-back ratio over time': putbackRatioOverTimeQuery,
-  'Items handled by position': interactionsByPositionQuery,
-  'Put-back ratio by position': putbackRatioByPositionQuery,
-  'Empty shelves': emptyShelvesQuery,
-  'Stock per shelf': stockQuery,
-  'Restocks per product': restocksQuery,
-  'Devices registered': devicesRegisteredQuery,
-  'Notification rate': notificationRateQuery,
-  'Bridge write errors': writeErrorsQuery,
-  'Bridge buffer depth': bufferDepthQuery,
-};
 
 const panels = Object.values(buildDashboards()).flatMap((d) =>
   (d.panels ?? []).flatMap((p) =>

@@ -19,3 +19,4 @@ export { scrapeMetric } from './scrape.ts';
 export { startSilentProxy, type SilentProxy } from './silent-proxy.ts';
 export { createNamespace, eventually, kubectl } from './test-helpers.ts';
 export { applyChartTemplates, chartDir, type ChartTemplates } from './chart-templates.ts';
+export { seededRandom } from './seeded-random.ts';

@@ -4,22 +4,11 @@
 // every 1–40 minutes (pick-ups, put-backs of what was taken, restocks when
 // low), and the bridge reports its health every 10 minutes.
 import type { FleetReport, GroundTruth, Interaction, Kind, Reading, SinkReport } from './ground-truth.ts';
+import { seededRandom } from '@shelfpulse/testenv';
 import { shelves } from './scenario.ts';
 
-/** A small seeded generator (mulberry32): the same days on every run. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 export function daysGroundTruth(fromMs: number, days: number, seed = 17): GroundTruth {
-  const next = random(seed);
+  const next = seededRandom(seed);
   const toMs = fromMs + days * 86_400_000;
   const readings: Reading[] = shelves.map((shelf) => ({
     timeMs: fromMs,

@@ -18,20 +18,10 @@ import { delimiter, dirname, join } from 'node:path';
 import { binary, freePort, Helm, influxql, ManagedProcess, type InfluxSeries } from '@shelfpulse/testenv';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { chartRetention } from '../../../charts/test/integration/chart-retention.ts';
-import {
-  bufferDepthQuery,
-  devicesRegisteredQuery,
-  notificationRateQuery,
-  writeErrorsQuery,
-} from '../../src/dashboards/fleet-health.ts';
-import { interactionsQuery } from '../../src/dashboards/interactions.ts';
-import { interactionsByPositionQuery, putbackRatioByPositionQuery } from '../../src/dashboards/placement.ts';
-import { countChangesQuery, productActivityQuery } from '../../src/dashboards/product-activity.ts';
-import { putbackRatioByProductQuery, putbackRatioOverTimeQuery } from '../../src/dashboards/putback-ratio.ts';
-import { emptyShelvesQuery, restocksQuery, stockQuery } from '../../src/dashboards/stock.ts';
+import { productActivityQuery } from '../../src/dashboards/product-activity.ts';
 import { bandsHold, intervalMs, interpolate, type QueryContext } from '../../src/grafana-interpolation.ts';
 import type { InfluxTarget } from '../../src/influx-target.ts';
-import type { Select } from '../../src/influxql.ts';
+import { panelQueries } from '../../src/panel-queries.ts';
 import { buildDashboards } from '../../src/index.ts';
 import {
   dailyRollupRetentionPolicy,
@@ -67,23 +57,6 @@ let statements: string[];
 
 const run = (q: string, as = admin, method: 'GET' | 'POST' = 'POST') =>
   influxql(influx.url, q, { db: database, epoch: 'ms', method, headers: basic(as) });
-
-/** The panel queries by tier, by panel title: to build the raw-point twin of a rollup target. */
-const panelQueries: Record<string, (tier: Tier) => Select> = {
-  'Product activity': countChangesQuery,
-  'Pick-ups and put-backs per minute': interactionsQuery,
-  'Put-back ratio per product (time range)': putbackRatioByProductQuery,
-  'Put-back ratio over time': putbackRatioOverTimeQuery,
-  'Items handled by position': interactionsByPositionQuery,
-  'Put-back ratio by position': putbackRatioByPositionQuery,
-  'Empty shelves': emptyShelvesQuery,
-  'Stock per shelf': stockQuery,
-  'Restocks per product': restocksQuery,
-  'Devices registered': devicesRegisteredQuery,
-  'Notification rate': notificationRateQuery,
-  'Bridge write errors': writeErrorsQuery,
-  'Bridge buffer depth': bufferDepthQuery,
-};
 
 const panels: { dashboard: string; panel: Panel; targets: InfluxTarget[] }[] = Object.entries(
   buildDashboards(),
