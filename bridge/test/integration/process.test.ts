@@ -3,33 +3,21 @@
 // because acknowledged means fsynced, without it because acknowledged means
 // written (the cloud redelivers the rest). Counted exactly against the shelves;
 // without a spool a SIGKILL may bring one batch twice (the bound bridge/README.md states).
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort } from '@shelfpulse/testenv';
 import { describe, expect, inject, it } from 'vitest';
 import { assertExact, assertNothingLost, createDatabase, eventually, route } from './helpers.ts';
 import { deliver, ShelfLoad } from './shelf-load.ts';
+import { spawnBridge } from './bridge-process.ts';
 
 const env = inject('testenv');
 const secret = 'process-test-secret-0123456789';
-const bin = join(import.meta.dirname, '../../bin/bridge.ts');
 const batchSize = 25;
 
 function startBridge(configFile: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, '--config', configFile, '--port', String(port)], {
-    env: { ...process.env, BRIDGE_WEBHOOK_SECRET: secret },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('"msg":"ready"')) resolve(child);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`bridge exited (${code}) before ready:\n${out}`)));
-  });
+  return spawnBridge(['--config', configFile, '--port', String(port)], { BRIDGE_WEBHOOK_SECRET: secret });
 }
 
 /** Resolves when the process is gone; a bridge that does not stop within 40 s fails the test. */

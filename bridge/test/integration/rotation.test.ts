@@ -10,7 +10,7 @@
 //   grace period, not after it.
 // - a MetricSink whose Secret changed: the running writer takes the new
 //   credentials and keeps the points InfluxDB refused meanwhile.
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -20,10 +20,10 @@ import { freePort, influxql, startInfluxd, type Influxd } from '@shelfpulse/test
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { eventually, makeBridge, metricValue, route, sink } from './helpers.ts';
 import { ShelfLoad, type Truth } from './shelf-load.ts';
+import { spawnBridge } from './bridge-process.ts';
 import { secretVolume } from '../support/secret-volume.ts';
 
 const env = inject('testenv');
-const bin = join(import.meta.dirname, '../../bin/bridge.ts');
 const admin = { username: 'admin', password: 'admin-password' };
 
 /** The device cloud's side: pulls answered in turn from a queue, webhook registrations recorded. */
@@ -82,22 +82,6 @@ class CloudStub {
     }
     return [404, { code: 404, message: 'not here' }];
   }
-}
-
-function startBridge(args: string[], extraEnv: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [bin, ...args], {
-    env: { ...process.env, ...extraEnv },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout?.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('"msg":"ready"')) resolve(child);
-    });
-    child.stderr?.on('data', (chunk: Buffer) => (out += chunk.toString()));
-    child.once('exit', (code) => reject(new Error(`bridge exited (${code}) before ready:\n${out}`)));
-  });
 }
 
 async function stopBridge(child: ChildProcess): Promise<void> {
@@ -184,7 +168,7 @@ describe('credentials rotated under a running bridge', () => {
     );
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const bridge = await startBridge(['--config', configFile, '--port', String(port)], {
+    const bridge = await spawnBridge(['--config', configFile, '--port', String(port)], {
       BRIDGE_CLOUD_API_KEY_FILE: secrets.path('api-key'),
       BRIDGE_SINK_MAIN_PASSWORD_FILE: secrets.path('writer-password'),
     });
@@ -261,7 +245,7 @@ describe('credentials rotated under a running bridge', () => {
         placementEffect: { intervalMs: 0 },
       }),
     );
-    const bridge = await startBridge(['--config', configFile, '--port', String(port)], {
+    const bridge = await spawnBridge(['--config', configFile, '--port', String(port)], {
       BRIDGE_WEBHOOK_SECRET_FILE: secrets.path('webhook-secret'),
       BRIDGE_CLOUD_API_KEY_FILE: secrets.path('api-key'),
       // Plain values keep working next to files.
