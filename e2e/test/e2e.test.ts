@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import { eventually, Helm, influxql, loadKubeConfig, type TestEnvInfo } from '../../testenv/src/index.ts';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { buildDashboards } from '../../grafana-dashboards/src/index.ts';
 import { bandsHold, interpolate } from '../../grafana-dashboards/src/grafana-interpolation.ts';
 import { allValue } from '../../grafana-dashboards/src/variables.ts';
@@ -161,6 +161,21 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     const influx = (await pods('app.kubernetes.io/component=influxdb'))[0]!;
     influxUrl = `http://${influx.status!.podIP}:8086`;
   }, 400_000);
+
+  // A failed step says what the data path logged: its pods' last lines, as `kubectl logs` shows them.
+  afterEach((context) => {
+    if (context.task.result?.state !== 'fail') return;
+    for (const component of ['bridge', 'device-cloud', 'operator']) {
+      try {
+        console.log(
+          `[e2e] ${component} logs:\n` +
+            kubectl('logs', '-l', `app.kubernetes.io/component=${component}`, '--prefix', '--tail=40'),
+        );
+      } catch (error) {
+        console.log(`[e2e] ${component} logs unavailable: ${String(error)}`);
+      }
+    }
+  });
 
   afterAll(() => {
     console.log(`[e2e] container memory (cgroup):\n${JSON.stringify(memory, null, 2)}`);
