@@ -165,6 +165,16 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
   // A failed step says what the data path logged: its pods' last lines, as `kubectl logs` shows them.
   afterEach((context) => {
     if (context.task.result?.state !== 'fail') return;
+    // And the counters that say where notifications stopped: subscriptions, deliveries, intake.
+    const scrape = `fetch('http://127.0.0.1:8080/metrics').then((r) => r.text()).then((t) =>
+      console.log(t.split('\\n').filter((l) => /^(deviceclouds|shelfpulse_(bridge_)?(notifications|events|webhook|subscriptions|points|batches))/.test(l) || /subscri|deliver|notif/.test(l)).filter((l) => !l.startsWith('#')).join('\\n')))`;
+    for (const target of [`deploy/${fullname}-device-cloud`, `statefulset/${fullname}-bridge`]) {
+      try {
+        console.log(`[e2e] ${target} metrics:\n` + kubectl('exec', target, '--', 'node', '-e', scrape));
+      } catch (error) {
+        console.log(`[e2e] ${target} metrics unavailable: ${String(error)}`);
+      }
+    }
     for (const component of ['bridge', 'device-cloud', 'operator']) {
       try {
         console.log(
