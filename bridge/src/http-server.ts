@@ -117,9 +117,18 @@ export class BridgeHttpServer {
       // A standby is Ready too (as the operator's is): Kubernetes must be able to
       // roll replicas while another holds the Lease. The Service reaches only the
       // holder, by the label it carries; the body says which role this one has.
+      // The holder is Ready only once its channel is there: until then the cloud
+      // drops notifications (a shelf's first count among them), so `helm --wait`
+      // and rollouts wait for it.
       if (!bridge.accepting()) return this.reply(res, 503, 'not ready: buffers full');
-      const taking = (this.options.ready?.() ?? true) && (this.options.active?.() ?? true);
-      return this.reply(res, 200, taking ? 'ready' : 'standby');
+      if (!(this.options.active?.() ?? true)) return this.reply(res, 200, 'standby');
+      if (!(this.options.ready?.() ?? true))
+        return this.reply(
+          res,
+          503,
+          'not ready: notification channel not registered with the device cloud yet',
+        );
+      return this.reply(res, 200, 'ready');
     }
     if (req.method === 'GET' && path === '/metrics') {
       const registry = this.options.metrics.registry;

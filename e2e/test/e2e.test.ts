@@ -23,8 +23,13 @@ import { observedItems, type ItemsByKind } from './simulator-metrics.ts';
 
 const env: TestEnvInfo = inject('testenv');
 /** Waits for an effect on the node: real containers start in seconds to minutes on 2 busy cores. */
-const untilTrue = <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> =>
-  eventually(what, probe, 180_000);
+/** Waits up to 3 min, and says how long it took: the log shows where a slow run spent its time. */
+const untilTrue = async <T>(what: string, probe: () => Promise<T | undefined>): Promise<T> => {
+  const started = Date.now();
+  const result = await eventually(what, probe, 180_000);
+  console.log(`[e2e] ${what}: ${((Date.now() - started) / 1000).toFixed(1)} s`);
+  return result;
+};
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const namespace = 'e2e-shop';
 const release = 'sp';
@@ -167,8 +172,16 @@ describe.runIf(env.kube.node === 'kubelet')('ShelfPulse installed with its chart
     if (context.task.result?.state !== 'fail') return;
     // And the counters that say where notifications stopped: subscriptions, deliveries, intake.
     const scrape = `fetch('http://127.0.0.1:8080/metrics').then((r) => r.text()).then((t) =>
-      console.log(t.split('\\n').filter((l) => /^(deviceclouds|shelfpulse_(bridge_)?(notifications|events|webhook|subscriptions|points|batches))/.test(l) || /subscri|deliver|notif/.test(l)).filter((l) => !l.startsWith('#')).join('\\n')))`;
-    for (const target of [`deploy/${fullname}-device-cloud`, `statefulset/${fullname}-bridge`]) {
+      console.log(t.split('\\n').filter((l) => /^(devicecloud|shelfpulse_bridge)_/.test(l) && !/_bucket\\{/.test(l)).join('\\n')))`;
+    let bridges: string[] = [];
+    try {
+      bridges = kubectl('get', 'pods', '-l', 'app.kubernetes.io/component=bridge', '-o', 'name')
+        .split('\n')
+        .filter(Boolean);
+    } catch {
+      // Uninstalled already: the device cloud's line says so.
+    }
+    for (const target of [`deploy/${fullname}-device-cloud`, ...bridges]) {
       try {
         console.log(`[e2e] ${target} metrics:\n` + kubectl('exec', target, '--', 'node', '-e', scrape));
       } catch (error) {

@@ -2,8 +2,9 @@
 // is idempotent, so replicas never fight. The cloud verifies the URL with a
 // PUT through the bridge's Service, which reaches only the Lease holder's pod
 // once it has labelled itself: until then registration is retried in the
-// background with backoff, never given up. The first attempt is awaited, so
-// the channel usually exists when the bridge is up. Without a public URL the
+// background with backoff, never given up, and at once when this replica
+// becomes the holder (it is not Ready before: the cloud drops notifications
+// for a key without a channel). Without a public URL the
 // channel is registered elsewhere and this replica is ready at once. A rotated
 // secret (a file the kubelet updated, credential.ts) is registered again the
 // same way; the previous one is still accepted for a grace period.
@@ -25,6 +26,8 @@ export class WebhookChannel implements NotificationChannel {
   private registered: boolean;
   private closed = false;
   private readonly stopRetrying = new AbortController();
+  /** Aborted to cut the retry's current wait short. */
+  private wake = new AbortController();
   private retrying: Promise<void> | undefined;
 
   constructor(
@@ -74,13 +77,25 @@ export class WebhookChannel implements NotificationChannel {
   private async retry(register: () => Promise<boolean>): Promise<void> {
     const { signal } = this.stopRetrying;
     for (let attempt = 0; !signal.aborted; attempt++) {
-      await sleep(backoffDelay(attempt, 1_000, 30_000), undefined, { signal }).catch(() => undefined);
+      const wake = this.wake.signal;
+      await sleep(backoffDelay(attempt, 1_000, 30_000), undefined, {
+        signal: AbortSignal.any([signal, wake]),
+      }).catch(() => undefined);
+      if (wake.aborted) {
+        // Woken by leadership: short delays again, as the URL is about to answer.
+        this.wake = new AbortController();
+        attempt = -1;
+      }
       if (signal.aborted || (await register())) return;
     }
   }
 
-  // Leadership decides only which pod the Service selects (the pod label), not the channel.
-  async resume(): Promise<void> {}
+  // Leadership decides only which pod the Service selects (the pod label), not the
+  // channel. But a holder is not Ready until the webhook is registered, and its URL
+  // has just started to reach a pod: try again now rather than after the backoff.
+  async resume(): Promise<void> {
+    if (!this.registered) this.wake.abort();
+  }
 
   async pause(): Promise<void> {}
 

@@ -1,8 +1,9 @@
 // Webhook registration at start: every replica registers the same public URL,
 // which the device cloud verifies with a PUT. In a cluster that URL reaches a
 // pod only once the Lease holder has labelled itself, so the first attempt can
-// fail: the bridge starts anyway, reports `standby` (its channel is not there),
-// retries in the background, and is ready once the URL answers. Against the
+// fail: the bridge starts anyway, is not Ready while its channel is not there
+// (the cloud drops notifications meanwhile, so `helm --wait` must wait), retries
+// in the background, and is Ready once the URL answers. Against the
 // device-cloud emulator, which verifies the URL as the real service does.
 import { createServer } from 'node:http';
 import { startDeviceCloud, type DeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
@@ -21,7 +22,10 @@ describe('webhook registration at start', () => {
   let publicPort: number;
   let app: BridgeApp | undefined;
 
-  const readiness = async (): Promise<string> => (await (await fetch(`${app!.url}/readyz`)).text()).trim();
+  const readiness = async (): Promise<string> => {
+    const res = await fetch(`${app!.url}/readyz`);
+    return `${res.status} ${(await res.text()).trim()}`;
+  };
   const callbackStatus = async (): Promise<number> =>
     (await fetch(`${cloud.url}/v2/notification/callback`, { headers: { authorization: `Bearer ${apiKey}` } }))
       .status;
@@ -51,7 +55,9 @@ describe('webhook registration at start', () => {
   });
 
   it('starts although the first attempt fails, and registers once the URL answers', async () => {
-    expect(await readiness()).toBe('standby');
+    expect(await readiness()).toBe(
+      '503 not ready: notification channel not registered with the device cloud yet',
+    );
     expect(await callbackStatus()).toBe(404);
     // The public URL starts answering (the Service has found the holder's pod).
     const front = createServer((req, res) => {
@@ -60,7 +66,7 @@ describe('webhook registration at start', () => {
     });
     await new Promise<void>((resolve) => front.listen(publicPort, '127.0.0.1', resolve));
     try {
-      await eventually(async () => (await readiness()) === 'ready', 15_000);
+      await eventually(async () => (await readiness()) === '200 ready', 15_000);
       expect(await callbackStatus()).toBe(200);
     } finally {
       await new Promise((resolve) => front.close(resolve));
