@@ -24,6 +24,8 @@ export class TestDevice {
   readonly executed: { path: string; payload: string }[] = [];
   /** GET requests (reads and observations) the server sent, per path. */
   readonly gets = new Map<string, number>();
+  /** A silent device's requests: node-coap acknowledges each 50 ms after it came, from a timer. */
+  private readonly unanswered = new Set<OutgoingMessage>();
   /** Open observations per path, by CoAP token. */
   private readonly observers = new Map<string, Map<string, OutgoingMessage>>();
   private readonly socket: Socket;
@@ -62,7 +64,10 @@ export class TestDevice {
   }
 
   private serve(req: IncomingMessage, res: OutgoingMessage): void {
-    if (this.options.silent) return;
+    if (this.options.silent) {
+      this.unanswered.add(res);
+      return;
+    }
     const path = req.url.split('?')[0]!;
     if (req.method === 'GET') {
       this.gets.set(path, (this.gets.get(path) ?? 0) + 1);
@@ -155,6 +160,11 @@ export class TestDevice {
   }
 
   async close(): Promise<void> {
+    // Nothing new is taken, and no acknowledgement timer is left to send on the
+    // closed socket (it would throw from the timer): what was never answered is reset.
+    this.socket.removeAllListeners('message');
+    for (const res of this.unanswered) res.reset();
+    this.unanswered.clear();
     this.agent.close(); // never calls back with a socket it does not own
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
     await new Promise<void>((resolve) => this.socket.close(() => resolve()));
