@@ -2,23 +2,19 @@
 // lists and watches again on its own, and converges on what changed meanwhile
 // and afterwards — without being restarted. This file starts its own
 // environment because it stops the API server.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig, scrapeMetric, TestEnv } from '@shelfpulse/testenv';
+import { eventually, scrapeMetric, TestEnv } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
-import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 
 type Fleet = ShelfFleet & KubeObject;
 
 describe('API server restart', () => {
   let env: TestEnv;
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   let operator: RunningOperator;
@@ -44,10 +40,7 @@ describe('API server restart', () => {
 
   beforeAll(async () => {
     env = await TestEnv.start({ influx: false, nodes: false, controllerManager: false });
-    kc = loadKubeConfig(env.apiserver!.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.apiserver!.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'restart');
+    ({ client, namespace } = await clusterWithCrds('restart', env.apiserver!.kubeconfig));
     operator = await startOperator(testOperatorConfig(namespace, { kubeconfig: env.apiserver!.kubeconfig }), {
       processMetrics: false,
     });

@@ -5,17 +5,15 @@
 // the MetricSink probe reaches InfluxDB through fetch.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { parse as parseYaml } from 'yaml';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { eventually } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
-import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
-import { installCrds } from '../../src/crd/install.ts';
 import { spawnOperator, type OperatorProcess } from './operator-process.ts';
+import { clusterWithCrds } from './support.ts';
 
 const env = inject('testenv');
 const values = parseYaml(
@@ -23,16 +21,12 @@ const values = parseYaml(
 ) as { operator: { nodeFlags: string[]; nodeOptions: string } };
 
 describe("the operator under the chart's node flags", () => {
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   let operator: OperatorProcess;
 
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'node-flags');
+    ({ client, namespace } = await clusterWithCrds('node-flags'));
     operator = await spawnOperator(
       {
         KUBECONFIG: env.kube.kubeconfig,

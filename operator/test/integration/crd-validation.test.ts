@@ -1,15 +1,10 @@
 // The generated CRDs, installed in the real API server, reject bad resources
 // with messages a person can act on (OpenAPI bounds and enums, and CEL rules
 // for what spans fields).
-import type { KubeConfig } from '@kubernetes/client-node';
-import { beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, loadKubeConfig } from '@shelfpulse/testenv';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { apiVersion, group, version } from '@shelfpulse/core/api/group';
-import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
-
-const env = inject('testenv');
+import type { KubeClient } from '@shelfpulse/core/kube/client';
+import { clusterWithCrds } from './support.ts';
 
 const placement = { productId: 'cola-330', position: 'eye-level', capacity: 24, restockThreshold: 6 };
 type Manifest = { kind: string; plural: string; spec: unknown; name?: string };
@@ -220,14 +215,10 @@ const cases: Array<[string, Manifest, RegExp]> = [
 ];
 
 describe('CRD validation in the real API server', () => {
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'crd-validation');
+    ({ client, namespace } = await clusterWithCrds('crd-validation'));
   });
 
   it.each(cases)('rejects %s', async (_title, manifest, message) => {

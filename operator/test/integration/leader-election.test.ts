@@ -1,23 +1,20 @@
 // Two operator processes with one Lease: only the leader reconciles; when it
 // dies without a goodbye the other takes over within the lease duration, and
 // when it stops cleanly (SIGTERM) it hands the lease over at once.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { eventually } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
-import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { spawnOperator, type OperatorProcess } from './operator-process.ts';
+import { clusterWithCrds } from './support.ts';
 
 const env = inject('testenv');
 const leaseDurationMs = 4000;
 const reconciles = 'shelfpulse_operator_reconcile_duration_seconds_count';
 
 describe('leader election', () => {
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   const processes: OperatorProcess[] = [];
@@ -60,10 +57,7 @@ describe('leader election', () => {
     });
 
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'leader');
+    ({ client, namespace } = await clusterWithCrds('leader'));
   });
   afterAll(async () => {
     await Promise.all(processes.map((p) => p.stop('SIGKILL')));

@@ -5,16 +5,14 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import type { OperatorContext } from '../../src/context.ts';
-import { installCrds } from '../../src/crd/install.ts';
 import { MbedSdkDeviceCloud } from '@shelfpulse/core/device-cloud/mbed-sdk-device-cloud';
-import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 import { EventRecorder } from '@shelfpulse/core/runtime/events';
@@ -22,9 +20,8 @@ import { Informer } from '@shelfpulse/core/runtime/informer';
 import { KeyedMutex } from '@shelfpulse/core/runtime/keyed-mutex';
 import { OperatorMetrics } from '../../src/metrics.ts';
 import { reconcileShelfFleet } from '../../src/shelf-fleet/reconcile.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 
-const env = inject('testenv');
 const log = pino({ level: 'silent' });
 
 describe('a reconcile when leadership ends', () => {
@@ -79,9 +76,7 @@ describe('a reconcile when leadership ends', () => {
     (await client.get<ShelfFleet & KubeObject>(resourcePath(resources.shelfFleets, namespace, name))).status;
 
   beforeAll(async () => {
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(loadKubeConfig(env.kube.kubeconfig), 'leadership-lost');
+    ({ client, namespace } = await clusterWithCrds('leadership-lost'));
     cloud = createServer((req, res) => {
       requests.push(`${req.method} ${req.url?.split('?')[0]}`);
       req.resume();

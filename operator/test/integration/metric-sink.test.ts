@@ -4,32 +4,21 @@
 // a change of the credentials Secret (at its next check), and leaves the bridge's counters alone.
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  createNamespace,
-  eventually,
-  freePort,
-  type Influxd,
-  loadKubeConfig,
-  startInfluxd,
-} from '@shelfpulse/testenv';
+import { eventually, freePort, type Influxd, startInfluxd } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
-import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 
 const env = inject('testenv');
 type Sink = MetricSink & KubeObject;
 
 describe('MetricSink', () => {
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   let influxd: Influxd;
@@ -68,10 +57,7 @@ describe('MetricSink', () => {
     client.create(sinkPath(), { apiVersion, kind: 'MetricSink', metadata: { name }, spec });
 
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'metric-sink');
+    ({ client, namespace } = await clusterWithCrds('metric-sink'));
     influxd = await startInfluxd(join(env.workDir), { admin });
     await influxQuery('CREATE DATABASE existing');
     await influxQuery(`CREATE USER ${writer.username} WITH PASSWORD '${writer.password}'`);

@@ -2,31 +2,21 @@
 // RBAC (rendered by the real helm): it works; with one permission taken away
 // it says what it may not do, keeps serving everything else and does not crash.
 import { randomBytes } from 'node:crypto';
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import {
-  createNamespace,
-  eventually,
-  applyChartTemplates,
-  kubectl,
-  loadKubeConfig,
-  serviceAccountKubeconfig,
-} from '@shelfpulse/testenv';
+import { eventually, applyChartTemplates, kubectl, serviceAccountKubeconfig } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
-import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { isNotFound, type KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { spawnOperator, type OperatorProcess } from './operator-process.ts';
+import { clusterWithCrds } from './support.ts';
 
 const env = inject('testenv');
 
 type Rule = { apiGroups: string[]; resources: string[]; verbs: string[] };
 
 describe('the operator under the chart RBAC', () => {
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   let release: string;
@@ -61,10 +51,7 @@ describe('the operator under the chart RBAC', () => {
     });
 
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'rbac');
+    ({ client, namespace } = await clusterWithCrds('rbac'));
     release = `rbac-${randomBytes(3).toString('hex')}`;
     await applyChartTemplates(env, {
       release,

@@ -4,17 +4,13 @@
 // stands for the operator's own device cloud and records the keys it is sent.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
-import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { testOperatorConfig } from './support.ts';
-
-const env = inject('testenv');
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 
 describe("the operator's own device-cloud key", () => {
   let client: KubeClient;
@@ -24,9 +20,7 @@ describe("the operator's own device-cloud key", () => {
   const keysSeen = new Set<string>();
 
   beforeAll(async () => {
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(loadKubeConfig(env.kube.kubeconfig), 'own-key');
+    ({ client, namespace } = await clusterWithCrds('own-key'));
     cloud = createServer((req, res) => {
       keysSeen.add(req.headers.authorization ?? '');
       req.resume();

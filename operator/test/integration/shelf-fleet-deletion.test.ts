@@ -5,21 +5,18 @@
 // without it, the deletion completes once the device cloud answers again.
 import { pino } from 'pino';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@shelfpulse/testenv';
 import { startDeviceCloud, type DeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
-import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { isNotFound, type KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
 import { skipCloudCleanupAnnotation } from '../../src/shelf-fleet/deletion.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 
-const env = inject('testenv');
 const apiKey = 'operator-deletion-key-1';
 const silent = pino({ level: 'silent' });
 
@@ -87,10 +84,7 @@ describe('deleting a ShelfFleet while the device cloud is down', () => {
   }
 
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'fleet-deletion');
+    ({ kc, client, namespace } = await clusterWithCrds('fleet-deletion'));
     await client.create(resourcePath(resources.secrets, namespace), {
       apiVersion: 'v1',
       kind: 'Secret',

@@ -3,23 +3,19 @@
 // real simulator from the configuration the operator rendered.
 import { ConnectApi } from 'mbed-cloud-sdk';
 import { pino } from 'pino';
-import type { KubeConfig } from '@kubernetes/client-node';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from '@shelfpulse/testenv';
 import { startDeviceCloud, type DeviceCloud } from '@shelfpulse/simulator/cloud/device-cloud';
 import { ShelfSimRunner } from '@shelfpulse/simulator/shelf/shelf-sim-runner';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { SimulatorConfigSchema } from '@shelfpulse/core/api/simulator-config';
-import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { isNotFound, type KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 import { allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 
-const env = inject('testenv');
 const apiKey = 'operator-subscriptions-key-1';
 const silent = pino({ level: 'silent' });
 const foreignEntry = { deviceId: 'thermostat-*', resourcePaths: ['/3303/0/5700'] };
@@ -27,7 +23,6 @@ const foreignEntry = { deviceId: 'thermostat-*', resourcePaths: ['/3303/0/5700']
 type Fleet = ShelfFleet & KubeObject;
 
 describe('ShelfFleet device-cloud subscriptions', () => {
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   let cloud: DeviceCloud;
@@ -39,10 +34,7 @@ describe('ShelfFleet device-cloud subscriptions', () => {
   const condition = (f: Fleet, type: string) => f.status?.conditions?.find((c) => c.type === type);
 
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'fleet-subs');
+    ({ client, namespace } = await clusterWithCrds('fleet-subs'));
     cloud = await startDeviceCloud(
       { apiKeys: [apiKey], longPoll: { timeoutMs: 300 }, logLevel: 'silent' },
       { logger: silent },

@@ -3,18 +3,15 @@
 // replicas, configuration and owner reference; `kubectl scale` reaches it;
 // edits and deletions of children are put back; deleting the fleet lets the
 // garbage collector remove the children.
-import type { KubeConfig } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, kubectl, loadKubeConfig } from '@shelfpulse/testenv';
+import { eventually, kubectl } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
 import { SimulatorConfigSchema } from '@shelfpulse/core/api/simulator-config';
-import { installCrds } from '../../src/crd/install.ts';
-import { isNotFound, KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { isNotFound, type KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 
@@ -40,7 +37,6 @@ type StatefulSet = KubeObject & {
 };
 
 describe('ShelfFleet workload', () => {
-  let kc: KubeConfig;
   let client: KubeClient;
   let namespace: string;
   let operator: RunningOperator;
@@ -49,10 +45,7 @@ describe('ShelfFleet workload', () => {
   const cmPath = () => resourcePath(resources.configMaps, namespace, 'aisle-7-sim');
 
   beforeAll(async () => {
-    kc = loadKubeConfig(env.kube.kubeconfig);
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(kc, 'fleet-workload');
+    ({ client, namespace } = await clusterWithCrds('fleet-workload'));
     operator = await startOperator(
       testOperatorConfig(namespace, { simulatorImage: 'example.test/shelf-sim:1' }),
       { processMetrics: false },

@@ -2,16 +2,14 @@
 // changes on every check (lastCheckTime), so if its own status writes woke the
 // controller, it would reconcile over and over instead of once per check period.
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createNamespace, eventually, loadKubeConfig } from '@shelfpulse/testenv';
+import { eventually } from '@shelfpulse/testenv';
 import { apiVersion } from '@shelfpulse/core/api/group';
 import type { MetricSink } from '@shelfpulse/core/api/metric-sink';
 import type { ShelfFleet } from '@shelfpulse/core/api/shelf-fleet';
-import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 
@@ -25,9 +23,7 @@ describe('status writes', () => {
       .reduce((sum, v) => sum + v.value, 0);
 
   beforeAll(async () => {
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(loadKubeConfig(env.kube.kubeconfig), 'status-writes');
+    ({ client, namespace } = await clusterWithCrds('status-writes'));
     operator = await startOperator(
       testOperatorConfig(namespace, { sinkCheckMs: 60_000, subscriptionResyncMs: 60_000 }),
       { processMetrics: false },

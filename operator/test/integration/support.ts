@@ -1,5 +1,10 @@
 // Shared helpers of the operator's integration tests.
+import type { KubeConfig } from '@kubernetes/client-node';
 import { inject } from 'vitest';
+import { KubeClient } from '@shelfpulse/core/kube/client';
+import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import { createNamespace, loadKubeConfig } from '@shelfpulse/testenv';
+import { installCrds } from '../../src/crd/install.ts';
 import { OperatorConfigSchema, type OperatorConfig, type OperatorConfigInput } from '../../src/config.ts';
 
 /** Operator settings for a test: one namespace, no leader election, fast timings, quiet logs. */
@@ -23,4 +28,15 @@ export function testOperatorConfig(
     lwm2mPort: 5683,
     ...overrides,
   });
+}
+
+/** The real API server with the CRDs installed, and a namespace of the test's own: where most tests start. */
+export async function clusterWithCrds(
+  prefix: string,
+  kubeconfig = inject('testenv').kube.kubeconfig,
+): Promise<{ kc: KubeConfig; client: KubeClient; namespace: string }> {
+  const kc = loadKubeConfig(kubeconfig);
+  const client = new KubeClient(fromKubeconfig(kubeconfig));
+  await installCrds(client);
+  return { kc, client, namespace: await createNamespace(kc, prefix) };
 }

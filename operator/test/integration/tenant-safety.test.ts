@@ -13,13 +13,11 @@ import { apiVersion } from '@shelfpulse/core/api/group';
 import type { Condition } from '@shelfpulse/core/api/condition';
 import { KubeRouting } from '@shelfpulse/bridge/kube-routing';
 import { BridgeMetrics } from '@shelfpulse/bridge/metrics';
-import { installCrds } from '../../src/crd/install.ts';
-import { KubeClient, type KubeObject } from '@shelfpulse/core/kube/client';
-import { fromKubeconfig } from '@shelfpulse/core/kube/connection';
+import type { KubeClient, KubeObject } from '@shelfpulse/core/kube/client';
 import { resourcePath, resources } from '@shelfpulse/core/kube/paths';
 import { allowedKeysAnnotation, allowReferenceLabel } from '@shelfpulse/core/kube/secret-reference';
 import { startOperator, type RunningOperator } from '../../src/operator.ts';
-import { testOperatorConfig } from './support.ts';
+import { clusterWithCrds, testOperatorConfig } from './support.ts';
 
 const env = inject('testenv');
 const operatorKey = 'operator-own-key-5f2c9d';
@@ -70,9 +68,7 @@ describe('a resource author cannot reach credentials', () => {
     conditionOf(resourcePath(resources.shelfFleets, namespace, name), 'Subscribed', reason);
 
   beforeAll(async () => {
-    client = new KubeClient(fromKubeconfig(env.kube.kubeconfig));
-    await installCrds(client);
-    namespace = await createNamespace(loadKubeConfig(env.kube.kubeconfig), 'tenant');
+    ({ client, namespace } = await clusterWithCrds('tenant'));
     trap = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
